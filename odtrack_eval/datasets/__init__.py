@@ -1,0 +1,68 @@
+"""Dataset adapters: read each benchmark exactly as it is distributed (or as its toolkit's
+annotation-only copy) into :class:`~odtrack_eval.sequence.Dataset`.
+
+Adapters register themselves in :data:`REGISTRY` by name; modules are imported lazily so that
+loading one benchmark never imports the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from odtrack_eval.errors import UnknownNameError
+from odtrack_eval.sequence import Dataset
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """How to load one named benchmark (split).
+
+    ``loader`` is ``"module:function"`` relative to this package; the function is called as
+    ``function(root: Path, **options) -> Dataset``. ``env_var`` names the environment variable
+    that may hold the root.
+    """
+
+    name: str
+    loader: str
+    description: str
+    env_var: str
+    tag: str
+    options: tuple[tuple[str, object], ...] = ()
+
+
+REGISTRY: dict[str, DatasetSpec] = {}
+
+
+def register(spec: DatasetSpec, *aliases: str) -> None:
+    for key in (spec.name, *aliases):
+        REGISTRY[key] = spec
+
+
+def get_spec(name: str) -> DatasetSpec:
+    try:
+        return REGISTRY[name.lower()]
+    except KeyError:
+        raise UnknownNameError("dataset", name, sorted({s.name for s in REGISTRY.values()})) from None
+
+
+def load_dataset(name: str, root: str | Path, **options: object) -> Dataset:
+    """Load benchmark ``name`` from ``root`` (layout auto-detected by the adapter)."""
+    spec = get_spec(name)
+    module_name, func_name = spec.loader.split(":")
+    module = importlib.import_module(f"odtrack_eval.datasets.{module_name}")
+    func = getattr(module, func_name)
+    return func(Path(root).expanduser(), **{**dict(spec.options), **options})
+
+
+register(DatasetSpec("lasot", "lasot:load_lasot", "LaSOT test set (280 sequences)", "LASOT_ROOT", "lasot"))
+register(
+    DatasetSpec(
+        "lasot_ext", "lasot:load_lasot_ext", "LaSOT extension subset (150 sequences)", "LASOT_EXT_ROOT", "lasot_ext"
+    ),
+    "lasot-ext",
+    "lasot_extension_subset",
+)
+register(DatasetSpec("otb100", "otb:load_otb100", "OTB-100 / OTB2015 (100 sequences)", "OTB100_ROOT", "otb"), "otb")
+register(DatasetSpec("tnl2k", "tnl2k:load_tnl2k", "TNL2K test set (700 sequences)", "TNL2K_ROOT", "tnl2k"))

@@ -1,0 +1,51 @@
+"""Exception hierarchy: every user-facing error says which file, which line and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class OdtrackEvalError(Exception):
+    """Base class for errors the CLI reports as a clean message (no traceback)."""
+
+
+class FormatError(OdtrackEvalError):
+    """A file does not have the expected content.
+
+    Carries the path and, where known, the 1-based line number so messages read
+    ``path:line: problem (expected ...)``.
+    """
+
+    def __init__(self, path: str | Path, problem: str, line: int | None = None, expected: str | None = None):
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+        self.expected = expected
+        where = f"{self.path}:{line}" if line is not None else f"{self.path}"
+        msg = f"{where}: {problem}"
+        if expected:
+            msg += f" (expected {expected})"
+        super().__init__(msg)
+
+
+class LayoutError(OdtrackEvalError):
+    """A folder does not look like any layout we know."""
+
+
+class ResultsError(OdtrackEvalError):
+    """Tracker results are missing, incomplete or invalid for the chosen protocol."""
+
+
+class UnknownNameError(OdtrackEvalError, KeyError):
+    """An unknown protocol/dataset/tracker name; the message lists what exists."""
+
+    def __init__(self, kind: str, name: str, available: list[str]):
+        import difflib
+
+        close = difflib.get_close_matches(name, available, n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        self.kind, self.name, self.available = kind, name, available
+        super().__init__(f"unknown {kind} {name!r}.{hint} Available: {', '.join(sorted(available))}")
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])
