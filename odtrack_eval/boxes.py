@@ -1,0 +1,130 @@
+"""Vectorized box primitives (protocols.md §1): the IoU variants, centre error and the
+normalized centre errors. All functions take (N, 4) float64 ``x, y, w, h`` arrays.
+
+The variants exist because the reference tools differ in the last bits, and at 0.01 points
+those bits matter (ties at thresholds such as IoU == 0.5 are common with integer boxes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_EPS = np.finfo(np.float64).eps
+
+
+def iou_cont(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """I-cont: pytracking/ODTrack ``calc_iou_overlap`` and the MATLAB ``calcRectInt``.
+
+    Written with inclusive pixel corners (right = x + w - 1, side = min - max + 1), areas w*h,
+    no epsilon, no clipping. The arithmetic is reproduced operation by operation because for
+    sub-pixel boxes the ``-1 ... +1`` round trip differs from the continuous formula by an ulp
+    (which can push an IoU of exactly 1 above the 1.0 threshold, protocol-findings.md §5).
+    0/0 gives NaN, as in the reference.
+    """
+    px, py, pw, ph = pred.T
+    gx, gy, gw, gh = gt.T
+    iw = np.minimum(px + pw - 1.0, gx + gw - 1.0)
+    iw -= np.maximum(px, gx)
+    iw += 1.0
+    np.maximum(iw, 0.0, out=iw)
+    ih = np.minimum(py + ph - 1.0, gy + gh - 1.0)
+    ih -= np.maximum(py, gy)
+    ih += 1.0
+    np.maximum(ih, 0.0, out=ih)
+    inter = iw * ih
+    union = pw * ph
+    union += gw * gh
+    union -= inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return inter / union
+
+
+def clip_to_image(boxes: np.ndarray, bound: tuple[float, float]) -> np.ndarray:
+    """got10k ``rect_iou`` bound handling: x to [0, W], w to [0, W - x] (same for y/h)."""
+    w_img, h_img = bound
+    out = boxes.copy()
+    out[:, 0] = np.clip(out[:, 0], 0, w_img)
+    out[:, 1] = np.clip(out[:, 1], 0, h_img)
+    out[:, 2] = np.clip(out[:, 2], 0, w_img - out[:, 0])
+    out[:, 3] = np.clip(out[:, 3], 0, h_img - out[:, 1])
+    return out
+
+
+def iou_g10k(pred: np.ndarray, gt: np.ndarray, bound: tuple[float, float] | None = None) -> np.ndarray:
+    """I-g10k: got10k ``rect_iou`` (continuous corners, ``inter / (union + eps)``, clipped to [0, 1]).
+
+    With ``bound=(W, H)`` both boxes are first clipped to the image (GOT-10k experiment only).
+    """
+    if bound is not None:
+        pred, gt = clip_to_image(pred, bound), clip_to_image(gt, bound)
+    left = np.maximum(pred[:, 0], gt[:, 0])
+    right = np.minimum(pred[:, 0] + pred[:, 2], gt[:, 0] + gt[:, 2])
+    top = np.maximum(pred[:, 1], gt[:, 1])
+    bottom = np.minimum(pred[:, 1] + pred[:, 3], gt[:, 1] + gt[:, 3])
+    inter = np.maximum(right - left, 0) * np.maximum(bottom - top, 0)
+    union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+    return np.clip(inter / (union + _EPS), 0.0, 1.0)
+
+
+def iou_pysot(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """I-pysot: continuous IoU without epsilon, clipped to [0, 1] (0/0 gives NaN)."""
+    left = np.maximum(pred[:, 0], gt[:, 0])
+    right = np.minimum(pred[:, 0] + pred[:, 2], gt[:, 0] + gt[:, 2])
+    top = np.maximum(pred[:, 1], gt[:, 1])
+    bottom = np.minimum(pred[:, 1] + pred[:, 3], gt[:, 1] + gt[:, 3])
+    inter = np.maximum(right - left, 0) * np.maximum(bottom - top, 0)
+    union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.clip(inter / union, 0.0, 1.0)
+
+
+def iou_tnet(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """I-tnet: the TrackingNet server (coordinates rounded half-to-even, inclusive corners).
+
+    The caller rounds the boxes (the protocol's ``round_boxes``); this is the "+1" formula with the
+    intersection side clipped at 0 and areas w*h.
+    """
+    x1 = np.maximum(pred[:, 0], gt[:, 0])
+    y1 = np.maximum(pred[:, 1], gt[:, 1])
+    x2 = np.minimum(pred[:, 0] + pred[:, 2] - 1, gt[:, 0] + gt[:, 2] - 1)
+    y2 = np.minimum(pred[:, 1] + pred[:, 3] - 1, gt[:, 1] + gt[:, 3] - 1)
+    inter = np.maximum(x2 - x1 + 1, 0) * np.maximum(y2 - y1 + 1, 0)
+    union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return inter / union
+
+
+IOU_FUNCTIONS = {"cont": iou_cont, "g10k": iou_g10k, "pysot": iou_pysot, "tnet": iou_tnet}
+
+
+def centers(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre (x + (w-1)/2, y + (h-1)/2); every tool's convention cancels in distances (§1.3)."""
+    return boxes[:, 0] + 0.5 * (boxes[:, 2] - 1.0), boxes[:, 1] + 0.5 * (boxes[:, 3] - 1.0)
+
+
+def center_error(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """Euclidean distance between box centres, in pixels."""
+    (pcx, pcy), (gcx, gcy) = centers(pred), centers(gt)
+    dx, dy = pcx - gcx, pcy - gcy
+    return np.sqrt(dx * dx + dy * dy)
+
+
+def norm_center_error(pred: np.ndarray, gt: np.ndarray, variant: str = "pyt") -> np.ndarray:
+    """Normalized centre error, one of the definitions in protocols.md §1.4.
+
+    ``pyt``: both centres divided by GT w, h, then the distance (no guard; w = 0 gives inf/NaN).
+    ``g10k``: the centre difference divided by max(1, GT w/h). ``pysot``: divisor GT w + 1e-16.
+    ``tnet``: as ``pyt`` (the caller rounds the boxes first).
+    """
+    (pcx, pcy), (gcx, gcy) = centers(pred), centers(gt)
+    gw, gh = gt[:, 2], gt[:, 3]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if variant in ("pyt", "tnet"):
+            dx, dy = pcx / gw - gcx / gw, pcy / gh - gcy / gh
+        elif variant == "g10k":
+            dx, dy = (pcx - gcx) / np.maximum(gw, 1.0), (pcy - gcy) / np.maximum(gh, 1.0)
+        elif variant == "pysot":
+            dx, dy = (pcx - gcx) / (gw + 1e-16), (pcy - gcy) / (gh + 1e-16)
+        else:
+            raise ValueError(f"unknown normalized-error variant {variant!r}")
+        return np.sqrt(dx * dx + dy * dy)

@@ -1,0 +1,1 @@
+"""Metric engines. ``ope``: one-pass evaluation (success/precision/normalized precision/AO)."""

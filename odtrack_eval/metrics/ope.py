@@ -1,0 +1,333 @@
+"""One-pass evaluation (OPE) engine: success, precision and normalized-precision curves.
+
+Pipeline (protocols.md §2, one protocol field per step):
+    prepare (length fix, prediction check/repair, first frame, rounding)
+    -> per-frame IoU / centre error / normalized error
+    -> frame classes (dropped / forced fail / forced pass / scored)
+    -> per-sequence curves (one bincount over all frames of all sequences; no Python loop per frame)
+    -> aggregation and read-outs (:class:`OPEResult`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence as SequenceABC
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from odtrack_eval.boxes import IOU_FUNCTIONS, center_error, norm_center_error
+from odtrack_eval.errors import ResultsError
+from odtrack_eval.protocols import FrameRule, Protocol
+from odtrack_eval.sequence import Dataset, Sequence
+
+METRICS = ("success", "precision", "norm_precision")
+
+# Per-frame pass codes before counting: scored values are compared with the grid; these are forced.
+_FAIL, _PASS, _DROP = 0, 1, 2
+
+
+@dataclass
+class PreparedRun:
+    """All frames of one run of one tracker, concatenated over sequences, ready to score."""
+
+    pred: np.ndarray  # (F, 4)
+    gt: np.ndarray  # (F, 4)
+    seq_index: np.ndarray  # (F,) int
+    forced: dict[str, np.ndarray]  # metric -> (F,) int8: -1 scored, else _FAIL/_PASS/_DROP
+    num_sequences: int
+
+
+def _fix_length(pred: np.ndarray, gt: np.ndarray, protocol: Protocol, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Truncate longer results; pad, truncate or reject shorter ones (protocol.shorter_results).
+
+    Padding rows are zeros, added *after* the zero-size repair in pytracking, so they stay failures;
+    :func:`prepare_run` excludes them from the repair.
+    """
+    if len(pred) > len(gt):
+        return pred[: len(gt)], gt
+    if len(pred) < len(gt):
+        rule = protocol.shorter_results
+        if rule == "error":
+            raise ResultsError(
+                f"sequence {name}: results have {len(pred)} rows but the ground truth has {len(gt)} "
+                f"(protocol {protocol.name!r} does not accept short results)"
+            )
+        if rule == "zero_pad":
+            pad = np.zeros((len(gt) - len(pred), 4))
+            return np.concatenate([pred, pad]), gt
+        return pred, gt[: len(pred)]
+    return pred, gt
+
+
+def _check_predictions(pred: np.ndarray, seq_index: np.ndarray, names: list[str], protocol: Protocol) -> None:
+    if not protocol.reject_invalid_predictions:
+        return
+    bad = np.isnan(pred).any(axis=1) | (pred[:, 2] < 0) | (pred[:, 3] < 0)
+    if bad.any():
+        first = int(np.argmax(bad))
+        seq = int(seq_index[first])
+        in_seq = np.nonzero(bad & (seq_index == seq))[0]
+        start = int(np.argmax(seq_index == seq))
+        rows = (in_seq[:5] - start + 1).tolist()
+        raise ResultsError(
+            f"sequence {names[seq]}: invalid results (NaN or negative width/height) in rows {rows} "
+            f"({len(in_seq)} rows); protocol {protocol.name!r} rejects them like the reference tool "
+            f"(use --protocol official to repair them from the previous frame instead)"
+        )
+
+
+def _repair(pred: np.ndarray, keep: np.ndarray, starts: np.ndarray, protocol: Protocol) -> np.ndarray:
+    """Forward-fill bad rows from the previous (already repaired) row, never across sequences.
+
+    Rows flagged in ``keep`` (GT row has NaN, or zero padding of short results) are never repaired.
+    """
+    if protocol.repair_predictions == "none":
+        return pred
+    if protocol.repair_predictions == "zero_size":
+        bad = (pred[:, 2] == 0) | (pred[:, 3] == 0)
+    else:
+        bad = np.isnan(pred).any(axis=1) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
+    bad &= ~keep
+    bad[starts] = False  # frame 0 of each sequence is never repaired (it is replaced or kept as is)
+    if not bad.any():
+        return pred
+    idx = np.where(bad, 0, np.arange(len(pred)))
+    np.maximum.accumulate(idx, out=idx)
+    return np.asfortranarray(pred[idx])
+
+
+def _valid_gt(gt: np.ndarray, rule: str) -> np.ndarray:
+    if rule == "wh_positive":
+        return (gt[:, 2] > 0) & (gt[:, 3] > 0)
+    if rule == "all_positive":
+        return (gt > 0).all(axis=1)
+    return np.ones(len(gt), dtype=bool)
+
+
+def _codes(rule: FrameRule, metric: str) -> int:
+    outcome = getattr(rule, metric)
+    return {"score": -1, "fail": _FAIL, "pass": _PASS, "drop": _DROP}[outcome]
+
+
+def prepare_run(
+    sequences: SequenceABC[Sequence], boxes: SequenceABC[np.ndarray], protocol: Protocol
+) -> PreparedRun:
+    """Apply the protocol's preprocessing to one run (``boxes[i]`` are the results of ``sequences[i]``)."""
+    preds, gts, vis, lengths, names, padded = [], [], [], [], [], []
+    for seq, raw in zip(sequences, boxes, strict=True):
+        pred = np.asarray(raw, dtype=np.float64).reshape(-1, 4)
+        num_given = len(pred)
+        pred, gt = _fix_length(pred, seq.ground_truth, protocol, seq.name)
+        pad = np.zeros(len(gt), dtype=bool)
+        pad[num_given:] = True
+        padded.append(pad)
+        preds.append(pred)
+        gts.append(gt)
+        lengths.append(len(gt))
+        names.append(seq.name)
+        v = seq.visible if (protocol.use_visibility and seq.visible is not None) else None
+        vis.append(np.ones(len(gt), dtype=bool) if v is None else v[: len(gt)])
+    lengths_a = np.asarray(lengths, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths_a)[:-1]]).astype(np.int64)
+    # Column-major: every primitive works on whole columns.
+    pred = np.asfortranarray(np.concatenate(preds)) if preds else np.zeros((0, 4), order="F")
+    gt = np.asfortranarray(np.concatenate(gts)) if gts else np.zeros((0, 4), order="F")
+    visible = np.concatenate(vis) if vis else np.zeros(0, dtype=bool)
+    seq_index = np.repeat(np.arange(len(lengths_a)), lengths_a)
+    starts = starts[lengths_a > 0]
+
+    nan_gt = np.isnan(gt).any(axis=1)
+    if protocol.nan_gt == "error" and nan_gt.any():
+        raise ResultsError(f"sequence {names[seq_index[np.argmax(nan_gt)]]}: ground truth contains NaN rows")
+    _check_predictions(pred, seq_index, names, protocol)
+    pred = _repair(pred, nan_gt | np.concatenate(padded), starts, protocol)
+    if protocol.first_frame == "gt":
+        pred = pred.copy(order="F")
+        pred[starts] = gt[starts]
+    if protocol.round_boxes:
+        pred, gt = np.round(pred), np.round(gt)
+
+    valid = _valid_gt(gt, protocol.valid_gt)
+    forced: dict[str, np.ndarray] = {}
+    for metric in METRICS:
+        code = np.full(len(gt), -1, dtype=np.int8)
+        code[~valid] = _codes(protocol.invalid_gt, metric)
+        code[~visible] = _codes(protocol.absent, metric)
+        code[nan_gt] = _DROP
+        if protocol.first_frame == "exclude":
+            code[starts] = _DROP
+        forced[metric] = code
+    return PreparedRun(pred, gt, seq_index, forced, len(lengths_a))
+
+
+@dataclass
+class RunCurves:
+    """Per-sequence curves of one run: ``curves[metric]`` is (S, K); ``frames`` counts the
+    denominator of each sequence; ``iou_sum``/``iou_count`` give the mean IoU over scored frames."""
+
+    curves: dict[str, np.ndarray]
+    counts: dict[str, np.ndarray]
+    frames: dict[str, np.ndarray]
+    iou_sum: np.ndarray
+    iou_count: np.ndarray
+
+
+def _count(
+    values: np.ndarray, code: np.ndarray, grid: np.ndarray, seq_index: np.ndarray, num_seq: int, kind: str, op: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sequence number of frames passing each threshold, and the per-sequence denominators.
+
+    For success (``value > t`` or ``>=``) a frame passes the first ``n`` thresholds where
+    ``n = #(t < value)``; for errors (``value <= t``) it passes every threshold from
+    ``m = #(t < value)`` on. One ``bincount`` over (sequence, n) gives all curves at once.
+    """
+    k = len(grid)
+    if kind == "success":
+        side = "left" if op == ">" else "right"
+        n = np.searchsorted(grid, values, side=side)
+        n[np.isnan(values)] = 0
+        n[code == _FAIL] = 0
+        n[code == _PASS] = k
+    else:
+        n = np.searchsorted(grid, values, side="left")
+        n[np.isnan(values)] = k
+        n[code == _FAIL] = k
+        n[code == _PASS] = 0
+    keep = code != _DROP
+    flat = seq_index[keep] * (k + 1) + n[keep]
+    hist = np.bincount(flat, minlength=num_seq * (k + 1)).reshape(num_seq, k + 1)
+    if kind == "success":
+        counts = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
+    else:
+        counts = np.cumsum(hist, axis=1)[:, :k]
+    frames = hist.sum(axis=1)
+    return counts, frames
+
+
+def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = None) -> RunCurves:
+    """Per-frame measures and per-sequence curves for one prepared run."""
+    iou_fn = IOU_FUNCTIONS[protocol.iou]
+    iou = iou_fn(run.pred, run.gt)
+    scored = run.forced["success"] == -1
+    if protocol.nan_iou == "error" and np.isnan(iou[scored]).any():
+        first = int(np.nonzero(np.isnan(iou) & scored)[0][0])
+        raise ResultsError(f"NaN overlap on a valid frame (sequence #{run.seq_index[first]}); check the results")
+    values = {
+        "success": iou,
+        "precision": center_error(run.pred, run.gt),
+        "norm_precision": norm_center_error(run.pred, run.gt, protocol.norm_error),
+    }
+    curves, counts, frames = {}, {}, {}
+    for metric in METRICS:
+        op = protocol.success_op if metric == "success" else "<="
+        kind = "success" if metric == "success" else "error"
+        c, f = _count(values[metric], run.forced[metric], protocol.grid(metric), run.seq_index,
+                      run.num_sequences, kind, op)  # fmt: skip
+        counts[metric], frames[metric] = c, f
+        with np.errstate(invalid="ignore", divide="ignore"):
+            curves[metric] = c / f[:, None]
+    ok = scored & ~np.isnan(iou)
+    iou_sum = np.bincount(run.seq_index[ok], weights=iou[ok], minlength=run.num_sequences)
+    iou_count = np.bincount(run.seq_index[ok], minlength=run.num_sequences)
+    return RunCurves(curves, counts, frames, iou_sum, iou_count)
+
+
+def _readout(curve: np.ndarray, grid: np.ndarray, how: str, at: float | None) -> float:
+    if how == "mean":
+        return float(np.mean(curve))
+    if how == "trapz":
+        return float(np.trapezoid(curve, x=np.linspace(0.0, 1.0, len(curve))))
+    idx = int(np.argmin(np.abs(grid - at)))
+    return float(curve[idx])
+
+
+@dataclass
+class OPEResult:
+    """One tracker on one dataset under one protocol: per-sequence curves (averaged over runs)
+    and the read-outs. All scores are percentages."""
+
+    tracker: str
+    protocol: Protocol
+    sequence_names: list[str]
+    curves: dict[str, np.ndarray]  # metric -> (S, K), fractions
+    grids: dict[str, np.ndarray]
+    frames: np.ndarray  # (S,) success denominators
+    num_runs: int
+    run_curves: list[dict[str, np.ndarray]] = field(default_factory=list)
+
+    def _mask(self, names: SequenceABC[str] | None) -> np.ndarray:
+        if names is None:
+            return np.ones(len(self.sequence_names), dtype=bool)
+        wanted = set(names)
+        return np.array([n in wanted for n in self.sequence_names], dtype=bool)
+
+    def average_curve(self, metric: str, names: SequenceABC[str] | None = None) -> np.ndarray:
+        """Sequence-mean curve (fractions) over ``names`` (default: all sequences)."""
+        c = self.curves[metric][self._mask(names)]
+        if self.protocol.drop_zero_curves:
+            c = c[c.sum(axis=1) > np.finfo(np.float64).eps]
+        c = c[~np.isnan(c).any(axis=1)]
+        return c.mean(axis=0) if len(c) else np.full(self.curves[metric].shape[1], np.nan)
+
+    def scores(self, names: SequenceABC[str] | None = None) -> dict[str, float]:
+        """AUC, precision, normalized precision, OP50 and OP75 in percent."""
+        p = self.protocol
+        s = self.average_curve("success", names)
+        pr = self.average_curve("precision", names)
+        npr = self.average_curve("norm_precision", names)
+        gs, gp, gn = self.grids["success"], self.grids["precision"], self.grids["norm_precision"]
+        return {
+            "auc": 100 * _readout(s, gs, p.auc_readout, None),
+            "precision": 100 * _readout(pr, gp, p.precision_readout, p.precision_at),
+            "norm_precision": 100 * _readout(npr, gn, p.norm_precision_readout, p.norm_precision_at),
+            "op50": 100 * _readout(s, gs, "at", 0.5),
+            "op75": 100 * _readout(s, gs, "at", 0.75),
+        }
+
+    def sequence_scores(self) -> dict[str, dict[str, float]]:
+        """Per-sequence AUC / precision / normalized precision (percent)."""
+        return {name: self.scores([name]) for name in self.sequence_names}
+
+    def attribute_scores(self, dataset: Dataset) -> dict[str, dict[str, float]]:
+        """Per-attribute scores on the subsets of sequences having each attribute, in official order."""
+        evaluated = set(self.sequence_names)
+        out: dict[str, dict[str, float]] = {}
+        codes = list(dataset.attribute_names) or sorted({a for s in dataset for a in s.attributes})
+        for code in codes:
+            names = [s.name for s in dataset if code in s.attributes and s.name in evaluated]
+            if len(names) < max(1, self.protocol.min_attribute_sequences):
+                continue
+            out[code] = {**self.scores(names), "num_sequences": len(names)}
+        return out
+
+
+def evaluate_runs(
+    tracker: str,
+    dataset: Dataset | SequenceABC[Sequence],
+    runs: SequenceABC[Mapping[str, np.ndarray]],
+    protocol: Protocol,
+) -> OPEResult:
+    """Evaluate one tracker (one or more runs, each a mapping sequence name -> boxes).
+
+    Every run must cover the same sequences; the evaluated set is the dataset's sequences (in
+    order) that the runs contain. Per-sequence curves are averaged over runs, as pytracking's
+    ``merge_results`` does.
+    """
+    tag = getattr(dataset, "tag", "")
+    proto = protocol.for_benchmark(tag)
+    sequences = [s for s in dataset if s.name in runs[0]]
+    run_curves = []
+    for boxes in runs:
+        prepared = prepare_run(sequences, [boxes[s.name] for s in sequences], proto)
+        run_curves.append(score_run(prepared, proto))
+    curves = {m: np.mean([rc.curves[m] for rc in run_curves], axis=0) for m in METRICS}
+    return OPEResult(
+        tracker=tracker,
+        protocol=proto,
+        sequence_names=[s.name for s in sequences],
+        curves=curves,
+        grids={m: proto.grid(m) for m in METRICS},
+        frames=run_curves[0].frames["success"],
+        num_runs=len(runs),
+        run_curves=[rc.curves for rc in run_curves],
+    )
