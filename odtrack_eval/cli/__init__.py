@@ -23,9 +23,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+def _version(value: bool) -> None:
+    if value:
+        from odtrack_eval import __version__
+
+        typer.echo(f"odtrack-eval {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Evaluate single-object trackers with the official protocols (see `odtrack-eval COMMAND --help`)."""
+
+
 #: Modules that define commands; each does ``from odtrack_eval.cli import app`` and decorates.
 COMMAND_MODULES = [
     "evaluate",
+    "datasets",
 ]
 
 

@@ -1,0 +1,95 @@
+"""``odtrack-eval evaluate``: scores of every tracker in a results folder."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from odtrack_eval.cli import app
+from odtrack_eval.datasets import load_dataset
+from odtrack_eval.evaluation import evaluate_folder
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from odtrack_eval.report import tables
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    latex = "latex"
+
+
+def resolve_dataset_root(dataset: str, root: Path | None) -> Path:
+    """--root, else the catalog (environment variable or user config)."""
+    try:
+        from odtrack_eval.catalog import resolve_root
+    except ImportError:  # pragma: no cover - catalog module always ships
+        if root is None:
+            raise typer.BadParameter("--root is required") from None
+        return root
+    return resolve_root(dataset, root)
+
+
+@app.command()
+def evaluate(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, lasot_ext, otb100, tnl2k.")],
+    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder of results per tracker.")],
+    root: Annotated[
+        Path | None,
+        typer.Option("--root", help="Dataset folder (as distributed, or the toolkit's annotation-only copy). "
+                     "Default: the dataset's environment variable or user catalog."),
+    ] = None,
+    protocol: Annotated[
+        str,
+        typer.Option("--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}. 'odtrack' reproduces the paper."),
+    ] = DEFAULT_PROTOCOL,
+    attributes: Annotated[bool, typer.Option("--attributes", help="Also report per-attribute scores.")] = False,
+    per_sequence: Annotated[bool, typer.Option("--per-sequence", help="Also report per-sequence scores.")] = False,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    tracker: Annotated[
+        list[str] | None, typer.Option("--tracker", "-t", help="Only these trackers (repeatable).")
+    ] = None,
+    allow_missing: Annotated[
+        bool, typer.Option("--allow-missing", help="Evaluate on the sequences every tracker has, instead of failing.")
+    ] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the parsed-results cache.")] = False,
+) -> None:
+    """Evaluate raw tracking results (AUC, precision, normalized precision) under a named protocol."""
+    proto = get_protocol(protocol)
+    ds = load_dataset(dataset, resolve_dataset_root(dataset, root))
+    ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
+    for w in ev.warnings[:20]:
+        typer.secho(f"warning: {w}", err=True, fg=typer.colors.YELLOW)
+    if len(ev.warnings) > 20:
+        typer.secho(f"warning: ... and {len(ev.warnings) - 20} more", err=True, fg=typer.colors.YELLOW)
+    for name, missing in ev.missing.items():
+        typer.secho(
+            f"warning: {name} lacks {len(missing)} sequences ({', '.join(missing[:5])}...); they are excluded "
+            "for every tracker",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+    if fmt is OutputFormat.json:
+        typer.echo(tables.to_json(ev, attributes=attributes, sequences=per_sequence))
+    else:
+        parts = [tables.ope_table(ev)]
+        if attributes:
+            parts.append(tables.attribute_table(ev))
+        if per_sequence:
+            parts.append(tables.sequence_table(ev))
+        writer = {
+            OutputFormat.table: lambda t: tables.to_text(t, color=sys.stdout.isatty()),
+            OutputFormat.markdown: tables.to_markdown,
+            OutputFormat.latex: tables.to_latex,
+            OutputFormat.csv: tables.to_csv,
+        }[fmt]
+        typer.echo("\n\n".join(writer(t) for t in parts if t.rows))
+    for name, err in ev.errors.items():
+        typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
+    if ev.errors:
+        raise typer.Exit(1)

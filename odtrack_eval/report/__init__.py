@@ -1,0 +1,1 @@
+"""Reports: leaderboard tables in several formats, plots and HTML summaries."""

@@ -1,0 +1,18 @@
+"""Locating ../shared (the project's real data) for tests; absent -> the test skips with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REAL = SHARED / "data" / "real"
+
+
+def require_shared(*parts: str) -> Path:
+    """Path under ../shared, or skip the test when the shared material is not beside the repo."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs the project's shared material at {path} (not present in this checkout)")
+    return path
