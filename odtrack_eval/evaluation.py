@@ -3,17 +3,28 @@
 This is the glue of the one-way flow dataset -> results store -> metrics: it finds the
 trackers, loads their runs, applies the missing-sequence policy and runs the OPE engine. Errors
 of one tracker are collected, never allowed to hide the others' numbers.
+
+Per-sequence curves are cached by *content*: the key hashes the toolkit version, the resolved
+protocol, the ground truth actually evaluated and the bytes of every result file, so a rerun on
+unchanged files skips parsing and scoring, and any changed byte recomputes (never stale).
 """
 
 from __future__ import annotations
 
+import hashlib
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from odtrack_eval import __version__
 from odtrack_eval.errors import OdtrackEvalError, ResultsError
-from odtrack_eval.metrics.ope import OPEResult, evaluate_runs
+from odtrack_eval.metrics.ope import METRICS, OPEResult, evaluate_runs
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results import discover_trackers, load_tracker, validate_run
+from odtrack_eval.results.cache import CacheOption, ContentCache, resolve_cache
+from odtrack_eval.results.layout import TrackerRuns
 from odtrack_eval.sequence import Dataset
 
 #: Findings that are only worth a warning (fatal ones are raised by the protocol in the engine).
@@ -36,6 +47,69 @@ class Evaluation:
         return self.results[0].sequence_names if self.results else []
 
 
+_FINGERPRINTS: weakref.WeakKeyDictionary[Dataset, str] = weakref.WeakKeyDictionary()
+
+
+def dataset_fingerprint(dataset: Dataset) -> str:
+    """Hash of what scoring reads from a dataset (tag, names, ground truth, visibility, image sizes).
+
+    Memoized per Dataset object (datasets are not mutated after loading).
+    """
+    cached = _FINGERPRINTS.get(dataset)
+    if cached is not None:
+        return cached
+    h = hashlib.sha256(f"{dataset.tag}\0{len(dataset)}\0".encode())
+    for seq in dataset:
+        h.update(seq.name.encode() + b"\0")
+        h.update(np.ascontiguousarray(seq.ground_truth).tobytes())
+        h.update(b"v" + (seq.visible.tobytes() if seq.visible is not None else b"-"))
+        size = seq.extra.get("image_size")
+        h.update(repr(size).encode())
+    _FINGERPRINTS[dataset] = fp = h.hexdigest()
+    return fp
+
+
+def _select_entries(entries: list[TrackerRuns], trackers: list[str] | None, results_dir: Path) -> list[TrackerRuns]:
+    if not trackers:
+        return entries
+    wanted = set(trackers)
+    unknown = wanted - {e.name for e in entries} - {e.tracker for e in entries}
+    if unknown:
+        raise ResultsError(f"no results for {sorted(unknown)} in {results_dir}; found: {sorted(e.name for e in entries)}")
+    return [e for e in entries if e.name in wanted or e.tracker in wanted]
+
+
+def _entry_key(entry: TrackerRuns, names: list[str], salt: str) -> str:
+    """Content key of one entry's result files for ``names`` (raises if a file is missing)."""
+    blobs = []
+    for run in entry.runs:
+        found, missing = run.match(names)
+        if missing:
+            raise ResultsError(f"{run.folder}: no result file for {missing[:5]}")
+        blobs += [found[n].read_bytes() for n in names]
+    return ContentCache.key(blobs, salt)
+
+
+def _from_cache(arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol) -> tuple[OPEResult, list[str]]:
+    num_runs = int(arrays[0][0])
+    frames = arrays[1]
+    run_curves = [{m: arrays[2 + r * len(METRICS) + i] for i, m in enumerate(METRICS)} for r in range(num_runs)]
+    warnings = [str(w) for w in arrays[2 + num_runs * len(METRICS)]]
+    proto = protocol.for_benchmark(dataset.tag)
+    curves = {m: np.mean([rc[m] for rc in run_curves], axis=0) for m in METRICS}
+    result = OPEResult(name, proto, dataset.names, curves, {m: proto.grid(m) for m in METRICS}, frames, num_runs,
+                       run_curves)  # fmt: skip
+    return result, warnings
+
+
+def _to_cache(result: OPEResult, warnings: list[str]) -> list[np.ndarray]:
+    arrays = [np.array([result.num_runs]), result.frames]
+    for rc in result.run_curves:
+        arrays += [rc[m] for m in METRICS]
+    arrays.append(np.array(warnings, dtype=str) if warnings else np.zeros(0, dtype="<U1"))
+    return arrays
+
+
 def evaluate_folder(
     dataset: Dataset,
     results_dir: str | Path,
@@ -43,7 +117,7 @@ def evaluate_folder(
     *,
     trackers: list[str] | None = None,
     allow_missing: bool = False,
-    cache: bool = True,
+    cache: CacheOption = True,
 ) -> Evaluation:
     """Evaluate the trackers in ``results_dir`` (one folder per tracker) on ``dataset``.
 
@@ -51,38 +125,44 @@ def evaluate_folder(
     (pytracking's ``skip_missing_seq``), so every tracker is scored on the same set.
     """
     results_dir = Path(results_dir)
-    entries = discover_trackers(results_dir, dataset.tag)
-    if trackers:
-        wanted = set(trackers)
-        unknown = wanted - {e.name for e in entries} - {e.tracker for e in entries}
-        if unknown:
-            raise ResultsError(
-                f"no results for {sorted(unknown)} in {results_dir}; found: {sorted(e.name for e in entries)}"
-            )
-        entries = [e for e in entries if e.name in wanted or e.tracker in wanted]
+    entries = _select_entries(discover_trackers(results_dir, dataset.tag), trackers, results_dir)
     if not entries:
         raise ResultsError(f"{results_dir}: no tracker results found (expected one folder per tracker)")
     out = Evaluation(dataset, protocol)
-    loaded = {}
+    names = dataset.names
+    usable = []
     for entry in entries:
+        missing = sorted({m for run in entry.runs for m in run.match(names)[1]})
+        if missing and not allow_missing:
+            try:
+                load_tracker(entry, dataset)  # raises the reader's message listing the missing files
+            except OdtrackEvalError as exc:
+                out.errors[entry.name] = str(exc)
+                continue
+        if missing:
+            out.missing[entry.name] = tuple(missing)
+        usable.append(entry)
+    excluded = {m for missing in out.missing.values() for m in missing}
+    evaluated = dataset.subset([s for s in dataset if s.name not in excluded]) if excluded else dataset
+    store = resolve_cache(cache)
+    salt = f"ope\0{__version__}\0{protocol!r}\0{dataset_fingerprint(evaluated)}" if store else ""
+    for entry in usable:
         try:
-            runs = load_tracker(entry, dataset, allow_missing=allow_missing, cache=cache)
+            key = _entry_key(entry, evaluated.names, salt) if store else None
+            hit = store.get(key) if store else None
+            if hit is not None:
+                result, warnings = _from_cache(hit, entry.name, evaluated, protocol)
+            else:
+                runs = load_tracker(entry, evaluated, cache=cache)
+                warnings = [
+                    f"{entry.name}: {f}" for run in runs for f in validate_run(run, evaluated) if f.kind in WARN_KINDS
+                ]
+                result = evaluate_runs(entry.name, evaluated, [r.boxes for r in runs], protocol)
+                if store:
+                    store.put(key, _to_cache(result, warnings))
         except OdtrackEvalError as exc:
             out.errors[entry.name] = str(exc)
             continue
-        loaded[entry.name] = runs
-        missing = sorted({m for r in runs for m in r.missing})
-        if missing:
-            out.missing[entry.name] = tuple(missing)
-        for run in runs:
-            for finding in validate_run(run, dataset):
-                if finding.kind in WARN_KINDS:
-                    out.warnings.append(f"{entry.name}: {finding}")
-    excluded = {m for names in out.missing.values() for m in names}
-    evaluated = dataset.subset([s for s in dataset if s.name not in excluded])
-    for name, runs in loaded.items():
-        try:
-            out.results.append(evaluate_runs(name, evaluated, [r.boxes for r in runs], protocol))
-        except OdtrackEvalError as exc:
-            out.errors[name] = str(exc)
+        out.results.append(result)
+        out.warnings += warnings
     return out

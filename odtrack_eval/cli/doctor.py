@@ -1,0 +1,29 @@
+"""``odtrack-eval doctor``: is the installed set consistent (OpenCV, vot-toolkit, got10k, torch)?"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from odtrack_eval.cli import app
+from odtrack_eval.doctor import fix_opencv, opencv_check, run_checks
+
+
+@app.command()
+def doctor(
+    fix: Annotated[bool, typer.Option("--fix", help="Repair the OpenCV installation if it is shadowed.")] = False,
+) -> None:
+    """Check the environment; with --fix, make cv2 the contrib build again (vot-toolkit pulls opencv-python)."""
+    if fix and not opencv_check().ok:
+        typer.echo("repairing OpenCV: removing shadowing wheels, reinstalling opencv-contrib-python-headless")
+        if fix_opencv() != 0:
+            typer.secho("pip failed; see its output above", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1)
+    failed = False
+    for c in run_checks():
+        mark = "ok  " if c.ok else ("FAIL" if c.required else "warn")
+        typer.echo(f"[{mark}] {c.name}: {c.detail}")
+        failed |= c.required and not c.ok
+    if failed:
+        raise typer.Exit(1)

@@ -1,0 +1,54 @@
+"""The installed set is consistent: one cv2 (the contrib build, with its trackers), vot-toolkit and
+got10k import, and evaluation imports without torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata
+
+import pytest
+
+from odtrack_eval.doctor import SHADOWING, opencv_check
+
+
+def test_cv2_is_the_contrib_build_with_its_trackers() -> None:
+    import cv2
+
+    for name in ("CSRT", "KCF", "MIL", "MOSSE"):
+        assert hasattr(cv2.legacy, f"Tracker{name}_create"), f"cv2.legacy.Tracker{name}_create missing"
+    present = []
+    for dist in SHADOWING:
+        try:
+            present.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    assert not present, f"OpenCV wheels shadowing opencv-contrib-python-headless: {present} (odtrack-eval doctor --fix)"
+    assert opencv_check().ok
+
+
+def test_reference_packages_import() -> None:
+    import got10k.utils.metrics  # noqa: F401
+    import vot.region.raster  # noqa: F401
+
+    version = tuple(int(x) for x in metadata.version("attributee").split(".")[:3])
+    assert version < (0, 1, 10), "vot-toolkit needs attributee<0.1.10 on Python 3.11"
+
+
+def test_evaluation_imports_without_torch() -> None:
+    code = (
+        "import sys; sys.modules['torch'] = None\n"  # any `import torch` now raises ImportError
+        "import odtrack_eval.cli, odtrack_eval.evaluation, odtrack_eval.metrics.ope, odtrack_eval.report.tables\n"
+        "import odtrack_eval.datasets.lasot, odtrack_eval.datasets.otb, odtrack_eval.datasets.tnl2k\n"
+        "import odtrack_eval.results\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and "ok" in out.stdout, out.stderr
+
+
+@pytest.mark.parametrize("command", [["--help"], ["evaluate", "--help"], ["doctor", "--help"]])
+def test_cli_help_runs(command: list[str]) -> None:
+    out = subprocess.run([sys.executable, "-m", "odtrack_eval", *command], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "Usage" in out.stdout
