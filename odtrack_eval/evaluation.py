@@ -20,12 +20,15 @@ import numpy as np
 
 from odtrack_eval import __version__
 from odtrack_eval.errors import OdtrackEvalError, ResultsError
-from odtrack_eval.metrics.ope import METRICS, OPEResult, evaluate_runs
+from odtrack_eval.metrics.ope import METRICS, OPEResult, evaluate_runs, tracking_fps
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results import discover_trackers, load_tracker, validate_run
 from odtrack_eval.results.cache import CacheOption, ContentCache, resolve_cache
 from odtrack_eval.results.layout import TrackerRuns
 from odtrack_eval.sequence import Dataset
+
+#: Bump when the cached arrays change meaning or layout.
+_CACHE_FORMAT = "ope-curves-v2"
 
 #: Findings that are only worth a warning (fatal ones are raised by the protocol in the engine).
 WARN_KINDS = ("looks_like_corners", "length_mismatch", "zero_size")
@@ -90,20 +93,31 @@ def _entry_key(entry: TrackerRuns, names: list[str], salt: str) -> str:
     return ContentCache.key(blobs, salt)
 
 
-def _from_cache(arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol) -> tuple[OPEResult, list[str]]:
-    num_runs = int(arrays[0][0])
+def _from_cache(
+    arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol
+) -> tuple[OPEResult, list[str]] | None:
+    """Rebuild a result from a cache entry; None if the entry does not have the expected shape."""
+    try:
+        return _rebuild(arrays, name, dataset, protocol)
+    except (IndexError, ValueError, TypeError):
+        return None
+
+
+def _rebuild(arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol) -> tuple[OPEResult, list[str]]:
+    num_runs, fps = int(arrays[0][0]), float(arrays[0][1])
     frames = arrays[1]
     run_curves = [{m: arrays[2 + r * len(METRICS) + i] for i, m in enumerate(METRICS)} for r in range(num_runs)]
     warnings = [str(w) for w in arrays[2 + num_runs * len(METRICS)]]
     proto = protocol.for_benchmark(dataset.tag)
     curves = {m: np.mean([rc[m] for rc in run_curves], axis=0) for m in METRICS}
     result = OPEResult(name, proto, dataset.names, curves, {m: proto.grid(m) for m in METRICS}, frames, num_runs,
-                       run_curves)  # fmt: skip
+                       run_curves, None if np.isnan(fps) else fps)  # fmt: skip
     return result, warnings
 
 
 def _to_cache(result: OPEResult, warnings: list[str]) -> list[np.ndarray]:
-    arrays = [np.array([result.num_runs]), result.frames]
+    fps = np.nan if result.fps is None else result.fps
+    arrays = [np.array([result.num_runs, fps]), result.frames]
     for rc in result.run_curves:
         arrays += [rc[m] for m in METRICS]
     arrays.append(np.array(warnings, dtype=str) if warnings else np.zeros(0, dtype="<U1"))
@@ -145,19 +159,21 @@ def evaluate_folder(
     excluded = {m for missing in out.missing.values() for m in missing}
     evaluated = dataset.subset([s for s in dataset if s.name not in excluded]) if excluded else dataset
     store = resolve_cache(cache)
-    salt = f"ope\0{__version__}\0{protocol!r}\0{dataset_fingerprint(evaluated)}" if store else ""
+    salt = f"{_CACHE_FORMAT}\0{__version__}\0{protocol!r}\0{dataset_fingerprint(evaluated)}" if store else ""
     for entry in usable:
         try:
             key = _entry_key(entry, evaluated.names, salt) if store else None
             hit = store.get(key) if store else None
-            if hit is not None:
-                result, warnings = _from_cache(hit, entry.name, evaluated, protocol)
+            cached = _from_cache(hit, entry.name, evaluated, protocol) if hit is not None else None
+            if cached is not None:
+                result, warnings = cached
             else:
                 runs = load_tracker(entry, evaluated, cache=cache)
                 warnings = [
                     f"{entry.name}: {f}" for run in runs for f in validate_run(run, evaluated) if f.kind in WARN_KINDS
                 ]
                 result = evaluate_runs(entry.name, evaluated, [r.boxes for r in runs], protocol)
+                result.fps = tracking_fps([t for r in runs for t in r.times.values()])
                 if store:
                     store.put(key, _to_cache(result, warnings))
         except OdtrackEvalError as exc:

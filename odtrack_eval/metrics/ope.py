@@ -254,6 +254,8 @@ class OPEResult:
     frames: np.ndarray  # (S,) success denominators
     num_runs: int
     run_curves: list[dict[str, np.ndarray]] = field(default_factory=list)
+    #: Tracking speed from the ``_time.txt`` files (see :func:`tracking_fps`), None without them.
+    fps: float | None = None
 
     def _mask(self, names: SequenceABC[str] | None) -> np.ndarray:
         if names is None:
@@ -299,6 +301,18 @@ class OPEResult:
                 continue
             out[code] = {**self.scores(names), "num_sequences": len(names)}
         return out
+
+
+def tracking_fps(times: SequenceABC[np.ndarray]) -> float | None:
+    """Frames per second as the got10k toolkit reports it: per sequence the mean of 1/t over frames
+    with a positive time (frame 0 included, as written by the tracker), then the mean over sequences."""
+    speeds = []
+    for t in times:
+        t = np.asarray(t, dtype=np.float64).ravel()
+        t = t[np.isfinite(t) & (t > 0)]
+        if len(t):
+            speeds.append(float(np.mean(1.0 / t)))
+    return float(np.mean(speeds)) if speeds else None
 
 
 def evaluate_runs(
