@@ -63,8 +63,12 @@ def main() -> None:
     t0 = time.perf_counter()
     dataset = load_dataset("lasot", real / "annotations")
     t_load = time.perf_counter() - t0
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"LaSOT test annotations: {len(dataset)} sequences, {dataset.num_frames} frames, loaded in {t_load:.3f} s")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(
+        f"LaSOT test annotations: {len(dataset)} sequences, {dataset.num_frames} frames, loaded in {t_load:.3f} s"
+    )
     for tracker in sorted(p.name for p in (real / "results").iterdir()):
         ref_times, cold_times, warm_times = [], [], []
         for _ in range(args.repeat):
@@ -79,7 +83,11 @@ def main() -> None:
                 warm_auc = ours(dataset, real / "results", tracker, Path(tmp))
                 warm_times.append(time.perf_counter() - t)
         ref, cold, warm = (statistics.median(x) for x in (ref_times, cold_times, warm_times))
-        assert abs(ref_auc - cold_auc) < 1e-9 and abs(cold_auc - warm_auc) < 1e-12, (ref_auc, cold_auc, warm_auc)
+        assert abs(ref_auc - cold_auc) < 1e-9 and abs(cold_auc - warm_auc) < 1e-12, (
+            ref_auc,
+            cold_auc,
+            warm_auc,
+        )
         print(
             f"{tracker:6s} AUC {cold_auc:.4f} (got10k {ref_auc:.4f}) | got10k path {ref:.3f} s | "
             f"odtrack-eval cold {cold:.3f} s ({ref / cold:.1f}x) | warm {warm:.4f} s ({ref / warm:.1f}x)"

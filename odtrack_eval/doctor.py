@@ -39,12 +39,16 @@ def opencv_check() -> Check:
     try:
         cv2 = importlib.import_module("cv2")
         legacy = getattr(cv2, "legacy", None)
-        has = legacy is not None and all(hasattr(legacy, f"Tracker{n}_create") for n in ("CSRT", "KCF", "MIL", "MOSSE"))
+        has = legacy is not None and all(
+            hasattr(legacy, f"Tracker{n}_create") for n in ("CSRT", "KCF", "MIL", "MOSSE")
+        )
         version = cv2.__version__
     except ImportError as exc:
         return Check("opencv", False, f"cv2 does not import: {exc}")
     if not contrib:
-        return Check("opencv", False, f"{CONTRIB} is not installed (cv2 {version} comes from {others or 'elsewhere'})")
+        return Check(
+            "opencv", False, f"{CONTRIB} is not installed (cv2 {version} comes from {others or 'elsewhere'})"
+        )
     if others or not has:
         return Check(
             "opencv",
@@ -59,17 +63,23 @@ def _import_check(module: str, dist: str, required: bool, why: str) -> Check:
     try:
         importlib.import_module(module)
     except Exception as exc:  # noqa: BLE001 - any import failure is the finding
-        return Check(dist, False, f"{module} does not import ({exc.__class__.__name__}: {exc}); {why}", required)
+        return Check(
+            dist, False, f"{module} does not import ({exc.__class__.__name__}: {exc}); {why}", required
+        )
     return Check(dist, True, f"{dist} {_version(dist)}", required)
 
 
 def run_checks() -> list[Check]:
     checks = [opencv_check()]
     checks.append(_import_check("got10k.utils.metrics", "got10k", False, "needed for parity tests only"))
-    vot = _import_check("vot.region.raster", "vot-toolkit", False, "needed for VOT parity and TraX integration")
+    vot = _import_check(
+        "vot.region.raster", "vot-toolkit", False, "needed for VOT parity and TraX integration"
+    )
     att = _version("attributee")
     if vot.ok and att and tuple(int(x) for x in att.split(".")[:3]) >= (0, 1, 10):
-        vot = Check("vot-toolkit", False, f"attributee {att} breaks vot-toolkit on Python 3.11; need <0.1.10", False)
+        vot = Check(
+            "vot-toolkit", False, f"attributee {att} breaks vot-toolkit on Python 3.11; need <0.1.10", False
+        )
     checks.append(vot)
     checks.append(_import_check("torch", "torch", False, "needed only by trackers that use it (ODTrack)"))
     return checks

@@ -72,13 +72,17 @@ def dataset_fingerprint(dataset: Dataset) -> str:
     return fp
 
 
-def _select_entries(entries: list[TrackerRuns], trackers: list[str] | None, results_dir: Path) -> list[TrackerRuns]:
+def _select_entries(
+    entries: list[TrackerRuns], trackers: list[str] | None, results_dir: Path
+) -> list[TrackerRuns]:
     if not trackers:
         return entries
     wanted = set(trackers)
     unknown = wanted - {e.name for e in entries} - {e.tracker for e in entries}
     if unknown:
-        raise ResultsError(f"no results for {sorted(unknown)} in {results_dir}; found: {sorted(e.name for e in entries)}")
+        raise ResultsError(
+            f"no results for {sorted(unknown)} in {results_dir}; found: {sorted(e.name for e in entries)}"
+        )
     return [e for e in entries if e.name in wanted or e.tracker in wanted]
 
 
@@ -103,10 +107,14 @@ def _from_cache(
         return None
 
 
-def _rebuild(arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol) -> tuple[OPEResult, list[str]]:
+def _rebuild(
+    arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol
+) -> tuple[OPEResult, list[str]]:
     num_runs, fps = int(arrays[0][0]), float(arrays[0][1])
     frames = arrays[1]
-    run_curves = [{m: arrays[2 + r * len(METRICS) + i] for i, m in enumerate(METRICS)} for r in range(num_runs)]
+    run_curves = [
+        {m: arrays[2 + r * len(METRICS) + i] for i, m in enumerate(METRICS)} for r in range(num_runs)
+    ]
     warnings = [str(w) for w in arrays[2 + num_runs * len(METRICS)]]
     proto = protocol.for_benchmark(dataset.tag)
     curves = {m: np.mean([rc[m] for rc in run_curves], axis=0) for m in METRICS}
@@ -170,7 +178,10 @@ def evaluate_folder(
             else:
                 runs = load_tracker(entry, evaluated, cache=cache)
                 warnings = [
-                    f"{entry.name}: {f}" for run in runs for f in validate_run(run, evaluated) if f.kind in WARN_KINDS
+                    f"{entry.name}: {f}"
+                    for run in runs
+                    for f in validate_run(run, evaluated)
+                    if f.kind in WARN_KINDS
                 ]
                 result = evaluate_runs(entry.name, evaluated, [r.boxes for r in runs], protocol)
                 result.fps = tracking_fps([t for r in runs for t in r.times.values()])

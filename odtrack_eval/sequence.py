@@ -8,7 +8,8 @@ resolves :class:`FrameSource` paths.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence as SequenceABC
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,9 @@ class Sequence:
 
     def frame_paths(self) -> list[Path]:
         if self.frames is None:
-            raise FileNotFoundError(f"sequence {self.name!r} was loaded from annotations only; it has no frames")
+            raise FileNotFoundError(
+                f"sequence {self.name!r} was loaded from annotations only; it has no frames"
+            )
         return self.frames.paths()
 
     def __repr__(self) -> str:
@@ -181,7 +184,9 @@ class Dataset(SequenceABC):
         """The sequences that have ``attribute`` (a short code such as ``FOC``)."""
         if self.attribute_names and attribute not in self.attribute_names:
             raise UnknownNameError(f"attribute of {self.name}", attribute, list(self.attribute_names))
-        return self.subset([s for s in self.sequences if attribute in s.attributes], f"{self.name}[{attribute}]")
+        return self.subset(
+            [s for s in self.sequences if attribute in s.attributes], f"{self.name}[{attribute}]"
+        )
 
     @property
     def num_frames(self) -> int:

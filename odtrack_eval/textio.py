@@ -72,7 +72,10 @@ def _explain(data: bytes, path: str | Path, ncols: int | None, what: str) -> Non
         tokens = [t for t in _SPLIT.split(line) if t]
         if ncols is not None and len(tokens) != ncols:
             raise FormatError(
-                path, f"found {len(tokens)} values in line {raw.strip()!r}", lineno, f"{ncols} numbers ({what})"
+                path,
+                f"found {len(tokens)} values in line {raw.strip()!r}",
+                lineno,
+                f"{ncols} numbers ({what})",
             )
         for tok in tokens:
             try:
@@ -97,5 +100,7 @@ def read_flags(path: str | Path, what: str = "0/1 flags") -> np.ndarray:
     values = read_table(path, ncols=None, what=what)
     bad = ~np.isin(values, (0.0, 1.0))
     if np.any(bad):
-        raise FormatError(path, f"value {values[np.argmax(bad)]!r} at position {int(np.argmax(bad)) + 1}", None, what)
+        raise FormatError(
+            path, f"value {values[np.argmax(bad)]!r} at position {int(np.argmax(bad)) + 1}", None, what
+        )
     return values.astype(bool)

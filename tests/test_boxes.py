@@ -82,4 +82,6 @@ def test_zero_area_conventions() -> None:
     gt = np.array([[10.0, 10.0, 0.0, 0.0]])
     pred = np.array([[12.0, 10.0, 4.0, 4.0]])
     assert not np.isfinite(norm_center_error(pred, gt, "pyt"))[0]  # no guard: inf - inf
-    assert norm_center_error(pred, gt, "g10k")[0] == np.hypot(4.0, 2.0)  # centres (13.5, 11.5) vs (9.5, 9.5), divisor max(1, 0) = 1
+    assert norm_center_error(pred, gt, "g10k")[0] == np.hypot(
+        4.0, 2.0
+    )  # centres (13.5, 11.5) vs (9.5, 9.5), divisor max(1, 0) = 1

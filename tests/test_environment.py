@@ -23,7 +23,9 @@ def test_cv2_is_the_contrib_build_with_its_trackers() -> None:
             present.append(f"{dist} {metadata.version(dist)}")
         except metadata.PackageNotFoundError:
             pass
-    assert not present, f"OpenCV wheels shadowing opencv-contrib-python-headless: {present} (odtrack-eval doctor --fix)"
+    assert not present, (
+        f"OpenCV wheels shadowing opencv-contrib-python-headless: {present} (odtrack-eval doctor --fix)"
+    )
     assert opencv_check().ok
 
 

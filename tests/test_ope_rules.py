@@ -98,7 +98,13 @@ def test_threshold_grids_match_their_reference_constructions() -> None:
     np.testing.assert_array_equal(get_protocol("got10k").grid("success"), np.linspace(0, 1, 21))
     matlab = matlab_colon(0, 0.05, 1)
     # protocol-findings.md §4: MATLAB's 0:0.05:1 has 0.6, 0.6499999999999999, 0.7, 0.85, 0.95.
-    assert [matlab[12], matlab[13], matlab[14], matlab[17], matlab[19]] == [0.6, 0.6499999999999999, 0.7, 0.85, 0.95]
+    assert [matlab[12], matlab[13], matlab[14], matlab[17], matlab[19]] == [
+        0.6,
+        0.6499999999999999,
+        0.7,
+        0.85,
+        0.95,
+    ]
     torch = pytest.importorskip("torch")
     ref = torch.arange(0.0, 1.0 + 0.05, 0.05, dtype=torch.float64).numpy()
     np.testing.assert_array_equal(get_protocol("odtrack").grid("success"), ref)

@@ -81,7 +81,9 @@ def test_got10k_protocol_equals_got10k_package(case: str) -> None:
 
     seqs = [Sequence(f"s{i}", gt, v) for i, (gt, v) in enumerate(zip(gts, vis, strict=True))]
     ds = Dataset("gen", "lasot", seqs)
-    res = evaluate_runs("t", ds, [{s.name: p for s, p in zip(seqs, preds, strict=True)}], get_protocol("got10k"))
+    res = evaluate_runs(
+        "t", ds, [{s.name: p for s, p in zip(seqs, preds, strict=True)}], get_protocol("got10k")
+    )
 
     np.testing.assert_array_equal(res.average_curve("success"), ref_succ)
     np.testing.assert_array_equal(res.average_curve("precision"), ref_prec)
@@ -98,6 +100,7 @@ def test_iou_and_center_error_equal_got10k_primitives() -> None:
     gt, pred = np.concatenate(gts), np.concatenate(preds)
     np.testing.assert_array_equal(iou_g10k(pred, gt), got10k_metrics.rect_iou(pred.copy(), gt.copy()))
     np.testing.assert_array_equal(
-        iou_g10k(pred, gt, bound=(150, 120)), got10k_metrics.rect_iou(pred.copy(), gt.copy(), bound=(150, 120))
+        iou_g10k(pred, gt, bound=(150, 120)),
+        got10k_metrics.rect_iou(pred.copy(), gt.copy(), bound=(150, 120)),
     )
     np.testing.assert_array_equal(center_error(pred, gt), got10k_metrics.center_error(pred, gt))

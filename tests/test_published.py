@@ -62,7 +62,9 @@ def _evaluate(bench: str, protocol: str):
 def test_published_table_is_parsed() -> None:
     require_shared("data", "real", "PUBLISHED.md")
     rows = _published()
-    assert len(rows) == 8 + 8  # OTB: 2 trackers x 4 protocols; LaSOT: 2 x (odtrack, pytracking, official, got10k)
+    assert (
+        len(rows) == 8 + 8
+    )  # OTB: 2 trackers x 4 protocols; LaSOT: 2 x (odtrack, pytracking, official, got10k)
 
 
 @pytest.mark.parametrize("row", _cases())
@@ -88,6 +90,18 @@ def test_cli_json_shape_on_real_otb() -> None:
     assert doc["dataset"] == "otb100" and doc["protocol"] == "odtrack" and doc["num_sequences"] == 100
     siamfc = {t["name"]: t for t in doc["trackers"]}["SiamFC-3s"]
     assert siamfc["auc"] == pytest.approx(58.2388, abs=TOL)
-    assert list(siamfc["attributes"]) == ["IV", "SV", "OCC", "DEF", "MB", "FM", "IPR", "OPR", "OV", "BC", "LR"]
+    assert list(siamfc["attributes"]) == [
+        "IV",
+        "SV",
+        "OCC",
+        "DEF",
+        "MB",
+        "FM",
+        "IPR",
+        "OPR",
+        "OV",
+        "BC",
+        "LR",
+    ]
     assert set(siamfc["attributes"]["IV"]) == {"auc", "precision", "norm_precision", "num_sequences"}
     assert len(siamfc["sequences"]) == 100 and "Tiger1" in siamfc["sequences"]

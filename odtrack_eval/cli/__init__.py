@@ -23,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
 def _version(value: bool) -> None:
     if value:
         from odtrack_eval import __version__
@@ -33,7 +34,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """Evaluate single-object trackers with the official protocols (see `odtrack-eval COMMAND --help`)."""
 
@@ -41,7 +44,10 @@ def _root(
 #: Modules that define commands; each does ``from odtrack_eval.cli import app`` and decorates.
 COMMAND_MODULES = [
     "evaluate",
+    "doctor",
     "datasets",
+    "run",
+    "synth",
 ]
 
 

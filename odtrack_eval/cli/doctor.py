@@ -12,7 +12,9 @@ from odtrack_eval.doctor import fix_opencv, opencv_check, run_checks
 
 @app.command()
 def doctor(
-    fix: Annotated[bool, typer.Option("--fix", help="Repair the OpenCV installation if it is shadowed.")] = False,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Repair the OpenCV installation if it is shadowed.")
+    ] = False,
 ) -> None:
     """Check the environment; with --fix, make cv2 the contrib build again (vot-toolkit pulls opencv-python)."""
     if fix and not opencv_check().ok:

@@ -37,32 +37,61 @@ def resolve_dataset_root(dataset: str, root: Path | None) -> Path:
 
 @app.command()
 def evaluate(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, lasot_ext, otb100, tnl2k.")],
-    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder of results per tracker.")],
+    dataset: Annotated[
+        str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, lasot_ext, otb100, tnl2k.")
+    ],
+    results: Annotated[
+        Path, typer.Option("--results", "-r", help="Folder with one sub-folder of results per tracker.")
+    ],
     root: Annotated[
         Path | None,
-        typer.Option("--root", help="Dataset folder (as distributed, or the toolkit's annotation-only copy). "
-                     "Default: the dataset's environment variable or user catalog."),
+        typer.Option(
+            "--root",
+            help="Dataset folder (as distributed, or the toolkit's annotation-only copy). "
+            "Default: the dataset's environment variable or user catalog.",
+        ),
     ] = None,
     protocol: Annotated[
         str,
-        typer.Option("--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}. 'odtrack' reproduces the paper."),
+        typer.Option(
+            "--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}. 'odtrack' reproduces the paper."
+        ),
     ] = DEFAULT_PROTOCOL,
-    attributes: Annotated[bool, typer.Option("--attributes", help="Also report per-attribute scores.")] = False,
-    per_sequence: Annotated[bool, typer.Option("--per-sequence", help="Also report per-sequence scores.")] = False,
+    attributes: Annotated[
+        bool, typer.Option("--attributes", help="Also report per-attribute scores.")
+    ] = False,
+    per_sequence: Annotated[
+        bool, typer.Option("--per-sequence", help="Also report per-sequence scores.")
+    ] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
     tracker: Annotated[
         list[str] | None, typer.Option("--tracker", "-t", help="Only these trackers (repeatable).")
     ] = None,
+    sequence: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sequence",
+            "-s",
+            help="Evaluate only these sequences (repeatable; a partial dataset root is fine).",
+        ),
+    ] = None,
     allow_missing: Annotated[
-        bool, typer.Option("--allow-missing", help="Evaluate on the sequences every tracker has, instead of failing.")
+        bool,
+        typer.Option(
+            "--allow-missing", help="Evaluate on the sequences every tracker has, instead of failing."
+        ),
     ] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the parsed-results cache.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not use the parsed-results cache.")
+    ] = False,
 ) -> None:
     """Evaluate raw tracking results (AUC, precision, normalized precision) under a named protocol."""
     proto = get_protocol(protocol)
-    ds = load_dataset(dataset, resolve_dataset_root(dataset, root))
-    ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
+    options = {"sequences": list(sequence)} if sequence else {}
+    ds = load_dataset(dataset, resolve_dataset_root(dataset, root), **options)
+    ev = evaluate_folder(
+        ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache
+    )
     for w in ev.warnings[:20]:
         typer.secho(f"warning: {w}", err=True, fg=typer.colors.YELLOW)
     if len(ev.warnings) > 20:
@@ -88,7 +117,9 @@ def evaluate(
             OutputFormat.latex: tables.to_latex,
             OutputFormat.csv: tables.to_csv,
         }[fmt]
-        typer.echo("\n\n".join(writer(t) for t in parts if t.rows))
+        text = "\n\n".join(writer(t) for t in parts if t.rows)
+        if text:
+            typer.echo(text)
     for name, err in ev.errors.items():
         typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
     if ev.errors:

@@ -10,7 +10,8 @@ Pipeline (protocols.md §2, one protocol field per step):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence as SequenceABC
+from collections.abc import Mapping
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +38,9 @@ class PreparedRun:
     num_sequences: int
 
 
-def _fix_length(pred: np.ndarray, gt: np.ndarray, protocol: Protocol, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _fix_length(
+    pred: np.ndarray, gt: np.ndarray, protocol: Protocol, name: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Truncate longer results; pad, truncate or reject shorter ones (protocol.shorter_results).
 
     Padding rows are zeros, added *after* the zero-size repair in pytracking, so they stay failures;
@@ -173,7 +176,13 @@ class RunCurves:
 
 
 def _count(
-    values: np.ndarray, code: np.ndarray, grid: np.ndarray, seq_index: np.ndarray, num_seq: int, kind: str, op: str
+    values: np.ndarray,
+    code: np.ndarray,
+    grid: np.ndarray,
+    seq_index: np.ndarray,
+    num_seq: int,
+    kind: str,
+    op: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-sequence number of frames passing each threshold, and the per-sequence denominators.
 
@@ -211,7 +220,9 @@ def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = 
     scored = run.forced["success"] == -1
     if protocol.nan_iou == "error" and np.isnan(iou[scored]).any():
         first = int(np.nonzero(np.isnan(iou) & scored)[0][0])
-        raise ResultsError(f"NaN overlap on a valid frame (sequence #{run.seq_index[first]}); check the results")
+        raise ResultsError(
+            f"NaN overlap on a valid frame (sequence #{run.seq_index[first]}); check the results"
+        )
     values = {
         "success": iou,
         "precision": center_error(run.pred, run.gt),

@@ -82,12 +82,21 @@ def to_text(table: Table, color: bool = False) -> str:
             s = _fmt(vals.get(c.key), c.decimals)
             r = ranks[name].get(c.key)
             if len(table.rows) > 1 and r in (1, 2):
-                s = (f"\x1b[1m{s}\x1b[0m" if r == 1 else f"\x1b[4m{s}\x1b[0m") if color else s + ("*" if r == 1 else "'")
+                s = (
+                    (f"\x1b[1m{s}\x1b[0m" if r == 1 else f"\x1b[4m{s}\x1b[0m")
+                    if color
+                    else s + ("*" if r == 1 else "'")
+                )
             cells.append(s)
         body.append(cells)
     visible = [[_strip_ansi(c) for c in row] for row in body]
-    widths = [max(len(h), *(len(r[i]) for r in visible)) if visible else len(h) for i, h in enumerate(headers)]
-    lines = [table.title, "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths)))]
+    widths = [
+        max(len(h), *(len(r[i]) for r in visible)) if visible else len(h) for i, h in enumerate(headers)
+    ]
+    lines = [
+        table.title,
+        "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))),
+    ]
     lines.append("  ".join("-" * w for w in widths))
     for row, vis in zip(body, visible):
         lines.append("  ".join(
@@ -126,7 +135,14 @@ def to_markdown(table: Table) -> str:
 
 
 def _latex_escape(s: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"), ("$", r"\$")):
+    for a, b in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("_", r"\_"),
+        ("#", r"\#"),
+        ("$", r"\$"),
+    ):
         s = s.replace(a, b)
     return s
 
@@ -162,11 +178,15 @@ def to_csv(table: Table) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["tracker", *(c.key for c in table.columns)])
     for name, vals in table.rows:
-        w.writerow([name, *(repr(float(vals[c.key])) if _finite(vals.get(c.key)) else "" for c in table.columns)])
+        w.writerow(
+            [name, *(repr(float(vals[c.key])) if _finite(vals.get(c.key)) else "" for c in table.columns)]
+        )
     return buf.getvalue()
 
 
-def evaluation_to_dict(evaluation: Evaluation, attributes: bool = False, sequences: bool = False) -> dict[str, Any]:
+def evaluation_to_dict(
+    evaluation: Evaluation, attributes: bool = False, sequences: bool = False
+) -> dict[str, Any]:
     """The CLI's JSON document: values in percent, unrounded."""
     trackers = []
     for r in evaluation.results:
@@ -202,7 +222,9 @@ def _json_safe(obj: Any) -> Any:
 
 
 def to_json(evaluation: Evaluation, attributes: bool = False, sequences: bool = False) -> str:
-    return json.dumps(_json_safe(evaluation_to_dict(evaluation, attributes, sequences)), indent=2, allow_nan=False)
+    return json.dumps(
+        _json_safe(evaluation_to_dict(evaluation, attributes, sequences)), indent=2, allow_nan=False
+    )
 
 
 def attribute_table(evaluation: Evaluation, metric: str = "auc") -> Table:

@@ -1,0 +1,78 @@
+"""What a user sees from ``odtrack-eval evaluate`` on bad input: one clear line, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "odtrack_eval", *args], capture_output=True, text=True)
+
+
+@pytest.fixture()
+def lasot(tmp_path: Path) -> tuple[Path, Path]:
+    """A 3-sequence LaSOT toolkit-annotation root and matching perfect results."""
+    annos = tmp_path / "annos"
+    (annos / "absent").mkdir(parents=True)
+    (annos / "att").mkdir()
+    results = tmp_path / "results" / "Perfect"
+    results.mkdir(parents=True)
+    names = ["airplane-1", "airplane-9", "bear-2"]
+    rng = np.random.default_rng(1)
+    for n in names:
+        gt = np.column_stack([rng.integers(1, 100, (20, 2)), rng.integers(5, 40, (20, 2))])
+        np.savetxt(annos / f"{n}.txt", gt, fmt="%d", delimiter=",")
+        np.savetxt(annos / "absent" / f"{n}.txt", np.zeros(20, int), fmt="%d")
+        np.savetxt(annos / "att" / f"{n}.txt", np.zeros((1, 14), int), fmt="%d", delimiter=",")
+        np.savetxt(results / f"{n}.txt", gt, fmt="%d", delimiter="\t")
+    return annos, tmp_path / "results"
+
+
+def test_table_output(lasot) -> None:
+    annos, results = lasot
+    seqs = [a for n in ("airplane-1", "airplane-9", "bear-2") for a in ("-s", n)]
+    out = _run("evaluate", "-d", "lasot", "--root", str(annos), "-r", str(results), *seqs)
+    assert out.returncode == 0, out.stderr
+    assert "lasot (3 sequences)" in out.stdout
+    assert "Perfect  95.2" in out.stdout  # a perfect tracker scores 20/21
+
+
+def test_malformed_result_names_file_and_line(tmp_path: Path) -> None:
+    from odtrack_eval.results import discover_trackers  # noqa: F401
+
+    annos = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "otb100" / "annotations"
+    if not annos.exists():
+        pytest.skip("needs ../shared/data/real/otb100")
+    src = annos.parent / "results" / "SiamFC-3s"
+    dst = tmp_path / "res" / "T"
+    dst.mkdir(parents=True)
+    for f in src.glob("*.txt"):
+        (dst / f.name).write_bytes(f.read_bytes())
+    lines = (dst / "Basketball.txt").read_text().splitlines()
+    lines[4] = "12,13,abc,5"
+    (dst / "Basketball.txt").write_text("\n".join(lines) + "\n")
+    out = _run("evaluate", "-d", "otb100", "--root", str(annos), "-r", str(tmp_path / "res"))
+    assert out.returncode == 1
+    assert "Basketball.txt:5" in out.stderr and "'abc' is not a number" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-d", "otb10"], "Did you mean 'otb100'"),
+        (["-d", "otb100", "-p", "odtrak"], "Did you mean 'odtrack'"),
+        (["-d", "otb100", "--root", "/nonexistent/otb"], "does not exist"),
+    ],
+)
+def test_bad_names_and_paths_are_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    if "--root" not in args:
+        args = [*args, "--root", str(tmp_path)]
+    out = _run("evaluate", *args, "-r", str(tmp_path))
+    assert out.returncode == 2
+    assert message in out.stderr and "Traceback" not in out.stderr
