@@ -464,3 +464,36 @@ def test_corner_heuristic_on_real_results():
     assert fired_on_real == []
     # The same files written as corners are caught, except where the tracker is lost from the start.
     assert fired_on_converted >= 0.9 * len(pairs)
+
+
+def test_vectorized_validate_run_equals_per_file_validate(tmp_path) -> None:
+    """validate_run's prefilter must not hide any finding that per-file validate reports."""
+    from odtrack_eval.results import RunResults, validate, validate_run
+    from odtrack_eval.sequence import Dataset, Sequence
+
+    rng = np.random.default_rng(5)
+    seqs, boxes, paths = [], {}, {}
+    for i in range(40):
+        gt = np.column_stack([rng.integers(5, 200, (50, 2)), rng.integers(5, 60, (50, 2))]).astype(float)
+        b = gt + rng.integers(-3, 4, gt.shape)
+        kind = i % 8
+        if kind == 1:
+            b[7] = np.nan
+        elif kind == 2:
+            b[3, 2] = -1
+        elif kind == 3:
+            b[9, 3] = 0
+        elif kind == 4:
+            b = b[:45]
+        elif kind == 5:
+            b = np.concatenate([b, [[1, 2, np.nan, 4]]])  # a bad row beyond the ground truth
+        elif kind == 6:
+            b[:, 2:] += b[:, :2]  # written as corners
+        seqs.append(Sequence(f"s{i}", gt))
+        boxes[f"s{i}"] = b
+        paths[f"s{i}"] = tmp_path / f"s{i}.txt"
+    ds = Dataset("d", "otb", seqs)
+    expected = [f for s in seqs for f in validate(boxes[s.name], s.ground_truth, paths[s.name])]
+    got = validate_run(RunResults(None, boxes, paths), ds)
+    assert got == expected
+    assert {f.kind for f in got} >= {"nan_rows", "negative_size", "zero_size", "length_mismatch", "looks_like_corners"}
