@@ -39,10 +39,14 @@ def iou_cont(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
         return inter / union
 
 
-def clip_to_image(boxes: np.ndarray, bound: tuple[float, float]) -> np.ndarray:
-    """got10k ``rect_iou`` bound handling: x to [0, W], w to [0, W - x] (same for y/h)."""
-    w_img, h_img = bound
-    out = boxes.copy()
+def clip_to_image(boxes: np.ndarray, bound: tuple[float, float] | np.ndarray) -> np.ndarray:
+    """got10k ``rect_iou`` bound handling: x to [0, W], w to [0, W - x] (same for y/h).
+
+    ``bound`` is one (W, H) or an (N, 2) array of per-row image sizes.
+    """
+    bound = np.asarray(bound, dtype=np.float64)
+    w_img, h_img = (bound[..., 0], bound[..., 1])
+    out = np.array(boxes, dtype=np.float64, copy=True)
     out[:, 0] = np.clip(out[:, 0], 0, w_img)
     out[:, 1] = np.clip(out[:, 1], 0, h_img)
     out[:, 2] = np.clip(out[:, 2], 0, w_img - out[:, 0])
@@ -50,7 +54,7 @@ def clip_to_image(boxes: np.ndarray, bound: tuple[float, float]) -> np.ndarray:
     return out
 
 
-def iou_g10k(pred: np.ndarray, gt: np.ndarray, bound: tuple[float, float] | None = None) -> np.ndarray:
+def iou_g10k(pred: np.ndarray, gt: np.ndarray, bound: tuple[float, float] | np.ndarray | None = None) -> np.ndarray:
     """I-g10k: got10k ``rect_iou`` (continuous corners, ``inter / (union + eps)``, clipped to [0, 1]).
 
     With ``bound=(W, H)`` both boxes are first clipped to the image (GOT-10k experiment only).
@@ -114,12 +118,18 @@ def norm_center_error(pred: np.ndarray, gt: np.ndarray, variant: str = "pyt") ->
 
     ``pyt``: both centres divided by GT w, h, then the distance (no guard; w = 0 gives inf/NaN).
     ``g10k``: the centre difference divided by max(1, GT w/h). ``pysot``: divisor GT w + 1e-16.
-    ``tnet``: as ``pyt`` (the caller rounds the boxes first).
+    ``tnet``: the TrackingNet server's ``(dx / w * dx / w + dy / h * dy / h) ** 0.5`` with centres
+    ``x + (w + 1) / 2``, operation by operation (the caller rounds the boxes first).
     """
-    (pcx, pcy), (gcx, gcy) = centers(pred), centers(gt)
     gw, gh = gt[:, 2], gt[:, 3]
     with np.errstate(invalid="ignore", divide="ignore"):
-        if variant in ("pyt", "tnet"):
+        if variant == "tnet":
+            dx = (gt[:, 0] + (gw + 1.0) / 2.0) - (pred[:, 0] + (pred[:, 2] + 1.0) / 2.0)
+            dy = (gt[:, 1] + (gh + 1.0) / 2.0) - (pred[:, 1] + (pred[:, 3] + 1.0) / 2.0)
+            return np.sqrt(dx / gw * dx / gw + dy / gh * dy / gh)
+    (pcx, pcy), (gcx, gcy) = centers(pred), centers(gt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if variant == "pyt":
             dx, dy = pcx / gw - gcx / gw, pcy / gh - gcy / gh
         elif variant == "g10k":
             dx, dy = (pcx - gcx) / np.maximum(gw, 1.0), (pcy - gcy) / np.maximum(gh, 1.0)

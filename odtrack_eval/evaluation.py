@@ -28,7 +28,7 @@ from odtrack_eval.results.layout import TrackerRuns
 from odtrack_eval.sequence import Dataset
 
 #: Bump when the cached arrays change meaning or layout.
-_CACHE_FORMAT = "ope-curves-v2"
+_CACHE_FORMAT = "ope-curves-v3"
 
 #: Findings that are only worth a warning (fatal ones are raised by the protocol in the engine).
 WARN_KINDS = ("looks_like_corners", "length_mismatch", "zero_size")
@@ -72,9 +72,7 @@ def dataset_fingerprint(dataset: Dataset) -> str:
     return fp
 
 
-def _select_entries(
-    entries: list[TrackerRuns], trackers: list[str] | None, results_dir: Path
-) -> list[TrackerRuns]:
+def _select_entries(entries: list[TrackerRuns], trackers: list[str] | None, results_dir: Path) -> list[TrackerRuns]:
     if not trackers:
         return entries
     wanted = set(trackers)
@@ -112,14 +110,15 @@ def _rebuild(
 ) -> tuple[OPEResult, list[str]]:
     num_runs, fps = int(arrays[0][0]), float(arrays[0][1])
     frames = arrays[1]
-    run_curves = [
-        {m: arrays[2 + r * len(METRICS) + i] for i, m in enumerate(METRICS)} for r in range(num_runs)
-    ]
+    run_curves = [{m: arrays[2 + r * len(METRICS) + i] for i, m in enumerate(METRICS)} for r in range(num_runs)]
     warnings = [str(w) for w in arrays[2 + num_runs * len(METRICS)]]
+    counts, iou_sum, iou_count = arrays[3 + num_runs * len(METRICS) :]
     proto = protocol.for_benchmark(dataset.tag)
     curves = {m: np.mean([rc[m] for rc in run_curves], axis=0) for m in METRICS}
-    result = OPEResult(name, proto, dataset.names, curves, {m: proto.grid(m) for m in METRICS}, frames, num_runs,
-                       run_curves, None if np.isnan(fps) else fps)  # fmt: skip
+    result = OPEResult(
+        name, proto, dataset.names, curves, {m: proto.grid(m) for m in METRICS}, frames, num_runs, run_curves,
+        success_counts=counts, iou_sum=iou_sum, iou_count=iou_count, fps=None if np.isnan(fps) else fps,
+    )  # fmt: skip
     return result, warnings
 
 
@@ -129,6 +128,7 @@ def _to_cache(result: OPEResult, warnings: list[str]) -> list[np.ndarray]:
     for rc in result.run_curves:
         arrays += [rc[m] for m in METRICS]
     arrays.append(np.array(warnings, dtype=str) if warnings else np.zeros(0, dtype="<U1"))
+    arrays += [result.success_counts, result.iou_sum, result.iou_count]
     return arrays
 
 
@@ -178,10 +178,7 @@ def evaluate_folder(
             else:
                 runs = load_tracker(entry, evaluated, cache=cache)
                 warnings = [
-                    f"{entry.name}: {f}"
-                    for run in runs
-                    for f in validate_run(run, evaluated)
-                    if f.kind in WARN_KINDS
+                    f"{entry.name}: {f}" for run in runs for f in validate_run(run, evaluated) if f.kind in WARN_KINDS
                 ]
                 result = evaluate_runs(entry.name, evaluated, [r.boxes for r in runs], protocol)
                 result.fps = tracking_fps([t for r in runs for t in r.times.values()])

@@ -100,13 +100,20 @@ class Protocol:
     nan_gt: Literal["error", "drop"] = "error"
     #: Predictions with NaN or negative size: error (pytracking/ODTrack), or leave them (they fail).
     reject_invalid_predictions: bool = True
+    #: With reject_invalid_predictions: negative sizes count as invalid too (pytracking), or are left to
+    #: the IoU's clipping (GOT-10k, which only cannot digest NaN).
+    reject_negative_size: bool = True
     #: Forward-fill bad prediction rows from the previous row (before the first-frame substitution):
     #: "zero_size" = w==0 or h==0 (pytracking), "invalid" = NaN or w<=0 or h<=0 (MATLAB), "none".
     repair_predictions: Literal["zero_size", "invalid", "none"] = "zero_size"
     #: Frame 0: overwritten with GT (everyone), kept as predicted (pysot), or excluded (GOT-10k).
     first_frame: Literal["gt", "keep", "exclude"] = "gt"
     #: Results longer than GT are truncated by every tool; shorter ones:
-    shorter_results: Literal["error", "zero_pad", "truncate_both"] = "zero_pad"
+    shorter_results: Literal["error", "zero_pad", "nan_pad", "truncate_both"] = "zero_pad"
+    #: Keep only frames whose ``cover`` label is > 0 (GOT-10k: the target is at least partly visible).
+    frame_mask: Literal["none", "cover_positive"] = "none"
+    #: Clip both boxes to the image (``Sequence.extra["image_size"]``) before the IoU (GOT-10k).
+    clip_to_image: bool = False
     #: A scored frame whose IoU is NaN (0/0): error (pytracking) or failure.
     nan_iou: Literal["error", "fail"] = "error"
     success_grid: str = "success_torch"
@@ -119,8 +126,10 @@ class Protocol:
     precision_at: float = 20.0
     norm_precision_readout: Literal["at", "trapz", "mean"] = "at"
     norm_precision_at: float = 0.2
-    #: Average per-sequence curves with equal weight, or pool frames (GOT-10k AO).
+    #: Average per-sequence curves with equal weight, or pool frames over sequences and runs (GOT-10k AO).
     aggregation: Literal["sequence_mean", "frame_pooled"] = "sequence_mean"
+    #: The scores this protocol reports, in table order (OPE family or GOT-10k family).
+    metrics: tuple[str, ...] = ("auc", "precision", "norm_precision", "op50", "op75")
     #: MATLAB plot_draw_save: sequences whose whole curve sums to <= eps are dropped before averaging.
     drop_zero_curves: bool = False
     #: Attributes with fewer sequences are not reported (MATLAB needs >= 2).
@@ -203,7 +212,63 @@ _GOT10K = Protocol(
     norm_precision_grid="norm_linspace51",
 )
 
-PROTOCOLS: dict[str, Protocol] = {p.name: p for p in (_ODTRACK, _PYTRACKING, _OFFICIAL, _GOT10K)}
+_GOT10K_VAL = Protocol(
+    name="got10k-val",
+    description="GOT-10k validation protocol of the got10k toolkit: frame 0 dropped, frames with cover label 0 "
+    "dropped, both boxes clipped to the image size of meta_info.ini, IoU pooled over the frames of all "
+    "sequences and repetitions; AO, SR0.5, SR0.75 and the 101-point success curve (strict >). Difference: "
+    "results with NaN rows are rejected (the toolkit would report AO = NaN).",
+    reference="got-10k/toolkit@956e728 got10k/experiments/got10k.py ExperimentGOT10k.report/_evaluate",
+    iou="g10k",
+    valid_gt="any",
+    invalid_gt=SCORE,
+    use_visibility=False,
+    absent=SCORE,
+    reject_invalid_predictions=True,
+    reject_negative_size=False,
+    repair_predictions="none",
+    first_frame="exclude",
+    shorter_results="error",
+    frame_mask="cover_positive",
+    clip_to_image=True,
+    nan_iou="fail",
+    success_grid="success_linspace101",
+    aggregation="frame_pooled",
+    metrics=("ao", "sr50", "sr75"),
+)
+
+_TRACKINGNET = Protocol(
+    name="trackingnet",
+    description="TrackingNet server metrics (TrackingNet-devkit metrics.py): all coordinates rounded half-to-even, "
+    "IoU >= t on linspace(0,1,21), precision on linspace(0,50,21) px, normalized precision on linspace(0,0.5,21); "
+    "Success, Precision and Normalized Precision are all trapezoid areas over x in [0,1] (not values at 20 px / "
+    "0.2). Missing rows count as failures; no invalid-GT rule. Note: another stored version of metrics.py "
+    "(commit 6337d03) tests IoU > t instead of >=; the maintainers' statement (issue #22) and the "
+    "protocol spec follow 967661d (>=), as we do.",
+    reference="SilvioGiancola/TrackingNet-devkit@79783f2 metrics.py (unchanged since 967661d)",
+    iou="tnet",
+    norm_error="tnet",
+    round_boxes=True,
+    valid_gt="any",
+    invalid_gt=SCORE,
+    use_visibility=False,
+    absent=SCORE,
+    reject_invalid_predictions=False,
+    repair_predictions="none",
+    shorter_results="nan_pad",
+    nan_iou="fail",
+    success_grid="success_linspace21",
+    success_op=">=",
+    precision_grid="pixels_linspace21",
+    norm_precision_grid="norm_linspace21",
+    auc_readout="trapz",
+    precision_readout="trapz",
+    norm_precision_readout="trapz",
+)
+
+PROTOCOLS: dict[str, Protocol] = {
+    p.name: p for p in (_ODTRACK, _PYTRACKING, _OFFICIAL, _GOT10K, _GOT10K_VAL, _TRACKINGNET)
+}
 DEFAULT_PROTOCOL = "odtrack"
 
 

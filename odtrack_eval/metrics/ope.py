@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from odtrack_eval.boxes import IOU_FUNCTIONS, center_error, norm_center_error
+from odtrack_eval.boxes import IOU_FUNCTIONS, center_error, iou_g10k, norm_center_error
 from odtrack_eval.errors import ResultsError
 from odtrack_eval.protocols import FrameRule, Protocol
 from odtrack_eval.sequence import Dataset, Sequence
@@ -36,11 +36,10 @@ class PreparedRun:
     seq_index: np.ndarray  # (F,) int
     forced: dict[str, np.ndarray]  # metric -> (F,) int8: -1 scored, else _FAIL/_PASS/_DROP
     num_sequences: int
+    bounds: np.ndarray | None = None  # (F, 2) image width/height per frame, when the protocol clips
 
 
-def _fix_length(
-    pred: np.ndarray, gt: np.ndarray, protocol: Protocol, name: str
-) -> tuple[np.ndarray, np.ndarray]:
+def _fix_length(pred: np.ndarray, gt: np.ndarray, protocol: Protocol, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Truncate longer results; pad, truncate or reject shorter ones (protocol.shorter_results).
 
     Padding rows are zeros, added *after* the zero-size repair in pytracking, so they stay failures;
@@ -55,8 +54,8 @@ def _fix_length(
                 f"sequence {name}: results have {len(pred)} rows but the ground truth has {len(gt)} "
                 f"(protocol {protocol.name!r} does not accept short results)"
             )
-        if rule == "zero_pad":
-            pad = np.zeros((len(gt) - len(pred), 4))
+        if rule in ("zero_pad", "nan_pad"):
+            pad = np.full((len(gt) - len(pred), 4), 0.0 if rule == "zero_pad" else np.nan)
             return np.concatenate([pred, pad]), gt
         return pred, gt[: len(pred)]
     return pred, gt
@@ -65,17 +64,20 @@ def _fix_length(
 def _check_predictions(pred: np.ndarray, seq_index: np.ndarray, names: list[str], protocol: Protocol) -> None:
     if not protocol.reject_invalid_predictions:
         return
-    bad = np.isnan(pred).any(axis=1) | (pred[:, 2] < 0) | (pred[:, 3] < 0)
+    bad = np.isnan(pred).any(axis=1)
+    if protocol.reject_negative_size:
+        bad |= (pred[:, 2] < 0) | (pred[:, 3] < 0)
     if bad.any():
         first = int(np.argmax(bad))
         seq = int(seq_index[first])
         in_seq = np.nonzero(bad & (seq_index == seq))[0]
         start = int(np.argmax(seq_index == seq))
         rows = (in_seq[:5] - start + 1).tolist()
+        what = "NaN or negative width/height" if protocol.reject_negative_size else "NaN"
+        hint = " (--protocol official repairs them from the previous frame instead)" if protocol.iou == "cont" else ""
         raise ResultsError(
-            f"sequence {names[seq]}: invalid results (NaN or negative width/height) in rows {rows} "
-            f"({len(in_seq)} rows); protocol {protocol.name!r} rejects them like the reference tool "
-            f"(use --protocol official to repair them from the previous frame instead)"
+            f"sequence {names[seq]}: invalid results ({what}) in rows {rows} ({len(in_seq)} rows); "
+            f"protocol {protocol.name!r} rejects them like the reference tool{hint}"
         )
 
 
@@ -112,12 +114,15 @@ def _codes(rule: FrameRule, metric: str) -> int:
     return {"score": -1, "fail": _FAIL, "pass": _PASS, "drop": _DROP}[outcome]
 
 
-def prepare_run(
-    sequences: SequenceABC[Sequence], boxes: SequenceABC[np.ndarray], protocol: Protocol
-) -> PreparedRun:
+def prepare_run(sequences: SequenceABC[Sequence], boxes: SequenceABC[np.ndarray], protocol: Protocol) -> PreparedRun:
     """Apply the protocol's preprocessing to one run (``boxes[i]`` are the results of ``sequences[i]``)."""
-    preds, gts, vis, lengths, names, padded = [], [], [], [], [], []
+    preds, gts, vis, lengths, names, padded, keep, sizes = [], [], [], [], [], [], [], []
     for seq, raw in zip(sequences, boxes, strict=True):
+        if seq.extra.get("first_frame_only") and len(seq.ground_truth) == 1:
+            raise ResultsError(
+                f"sequence {seq.name}: the ground truth of this split is withheld (only the first box is "
+                "public); submit to the benchmark's server instead (odtrack-eval pack)"
+            )
         pred = np.asarray(raw, dtype=np.float64).reshape(-1, 4)
         num_given = len(pred)
         pred, gt = _fix_length(pred, seq.ground_truth, protocol, seq.name)
@@ -130,6 +135,21 @@ def prepare_run(
         names.append(seq.name)
         v = seq.visible if (protocol.use_visibility and seq.visible is not None) else None
         vis.append(np.ones(len(gt), dtype=bool) if v is None else v[: len(gt)])
+        if protocol.frame_mask == "cover_positive":
+            cover = seq.extra.get("cover")
+            if cover is None:
+                raise ResultsError(
+                    f"sequence {seq.name}: protocol {protocol.name!r} needs the cover labels (cover.label)"
+                )
+            keep.append(np.asarray(cover)[: len(gt)] > 0)
+        if protocol.clip_to_image:
+            size = seq.extra.get("image_size")
+            if size is None:
+                raise ResultsError(
+                    f"sequence {seq.name}: protocol {protocol.name!r} clips boxes to the image, but the image size "
+                    "is unknown (meta_info.ini resolution)"
+                )
+            sizes.append(np.broadcast_to(np.asarray(size, dtype=np.float64), (len(gt), 2)))
     lengths_a = np.asarray(lengths, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths_a)[:-1]]).astype(np.int64)
     # Column-major: every primitive works on whole columns.
@@ -159,8 +179,11 @@ def prepare_run(
         code[nan_gt] = _DROP
         if protocol.first_frame == "exclude":
             code[starts] = _DROP
+        if keep:
+            code[~np.concatenate(keep)] = _DROP
         forced[metric] = code
-    return PreparedRun(pred, gt, seq_index, forced, len(lengths_a))
+    bounds = np.concatenate(sizes) if sizes else None
+    return PreparedRun(pred, gt, seq_index, forced, len(lengths_a), bounds)
 
 
 @dataclass
@@ -215,14 +238,14 @@ def _count(
 
 def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = None) -> RunCurves:
     """Per-frame measures and per-sequence curves for one prepared run."""
-    iou_fn = IOU_FUNCTIONS[protocol.iou]
-    iou = iou_fn(run.pred, run.gt)
+    if run.bounds is not None:
+        iou = iou_g10k(run.pred, run.gt, bound=run.bounds)
+    else:
+        iou = IOU_FUNCTIONS[protocol.iou](run.pred, run.gt)
     scored = run.forced["success"] == -1
     if protocol.nan_iou == "error" and np.isnan(iou[scored]).any():
         first = int(np.nonzero(np.isnan(iou) & scored)[0][0])
-        raise ResultsError(
-            f"NaN overlap on a valid frame (sequence #{run.seq_index[first]}); check the results"
-        )
+        raise ResultsError(f"NaN overlap on a valid frame (sequence #{run.seq_index[first]}); check the results")
     values = {
         "success": iou,
         "precision": center_error(run.pred, run.gt),
@@ -262,9 +285,13 @@ class OPEResult:
     sequence_names: list[str]
     curves: dict[str, np.ndarray]  # metric -> (S, K), fractions
     grids: dict[str, np.ndarray]
-    frames: np.ndarray  # (S,) success denominators
+    frames: np.ndarray  # (S,) success denominators, summed over runs
     num_runs: int
     run_curves: list[dict[str, np.ndarray]] = field(default_factory=list)
+    #: Frame-pooled statistics summed over runs: success counts (S, K), IoU sum and count over scored frames.
+    success_counts: np.ndarray | None = None
+    iou_sum: np.ndarray | None = None
+    iou_count: np.ndarray | None = None
     #: Tracking speed from the ``_time.txt`` files (see :func:`tracking_fps`), None without them.
     fps: float | None = None
 
@@ -282,9 +309,27 @@ class OPEResult:
         c = c[~np.isnan(c).any(axis=1)]
         return c.mean(axis=0) if len(c) else np.full(self.curves[metric].shape[1], np.nan)
 
+    def pooled_curve(self, names: SequenceABC[str] | None = None) -> np.ndarray:
+        """Success curve pooled over the frames of ``names`` and all runs (GOT-10k)."""
+        mask = self._mask(names)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self.success_counts[mask].sum(axis=0) / self.frames[mask].sum()
+
     def scores(self, names: SequenceABC[str] | None = None) -> dict[str, float]:
-        """AUC, precision, normalized precision, OP50 and OP75 in percent."""
+        """The protocol's scores in percent: AUC, precision, normalized precision, OP50, OP75 (OPE), or
+        AO, SR0.5, SR0.75 (frame-pooled, GOT-10k)."""
         p = self.protocol
+        if p.aggregation == "frame_pooled":
+            mask = self._mask(names)
+            curve = self.pooled_curve(names)
+            gs = self.grids["success"]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ao = self.iou_sum[mask].sum() / self.iou_count[mask].sum()
+            return {
+                "ao": 100 * float(ao),
+                "sr50": 100 * _readout(curve, gs, "at", 0.5),
+                "sr75": 100 * _readout(curve, gs, "at", 0.75),
+            }
         s = self.average_curve("success", names)
         pr = self.average_curve("precision", names)
         npr = self.average_curve("norm_precision", names)
@@ -298,7 +343,7 @@ class OPEResult:
         }
 
     def sequence_scores(self) -> dict[str, dict[str, float]]:
-        """Per-sequence AUC / precision / normalized precision (percent)."""
+        """Per-sequence scores (percent), same keys as :meth:`scores`."""
         return {name: self.scores([name]) for name in self.sequence_names}
 
     def attribute_scores(self, dataset: Dataset) -> dict[str, dict[str, float]]:
@@ -352,7 +397,10 @@ def evaluate_runs(
         sequence_names=[s.name for s in sequences],
         curves=curves,
         grids={m: proto.grid(m) for m in METRICS},
-        frames=run_curves[0].frames["success"],
+        frames=np.sum([rc.frames["success"] for rc in run_curves], axis=0),
         num_runs=len(runs),
         run_curves=[rc.curves for rc in run_curves],
+        success_counts=np.sum([rc.counts["success"] for rc in run_curves], axis=0),
+        iou_sum=np.sum([rc.iou_sum for rc in run_curves], axis=0),
+        iou_count=np.sum([rc.iou_count for rc in run_curves], axis=0),
     )
