@@ -1,0 +1,121 @@
+"""Where each benchmark lives on this machine.
+
+Three ways, first match wins:
+
+1. ``--root PATH`` on the command line (the ``root`` argument);
+2. the benchmark's environment variable (``DatasetSpec.env_var``, e.g. ``LASOT_ROOT``);
+3. the user's catalog file: ``$ODTRACK_EVAL_CONFIG`` if set, else
+   ``$XDG_CONFIG_HOME/odtrack-eval/catalog.toml`` (``~/.config/odtrack-eval/catalog.toml``),
+   with a ``[datasets]`` table such as ``lasot = "/data/LaSOT"``.
+
+In the catalog a benchmark may be named by its registry name or any alias (``got10k-val``,
+``got10k_val``), or by its family — the env var without ``_ROOT`` (``got10k``,
+``trackingnet``) — which then serves every split. Relative paths are relative to the catalog
+file. Nothing is ever written: ``datasets/catalog.toml`` in the repository is the template.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from odtrack_eval.datasets import REGISTRY, DatasetSpec, get_spec
+from odtrack_eval.errors import FormatError, OdtrackEvalError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+CONFIG_ENV = "ODTRACK_EVAL_CONFIG"
+
+
+def config_path() -> Path:
+    """The catalog file this process reads (it may not exist)."""
+    explicit = os.environ.get(CONFIG_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base).expanduser() / "odtrack-eval" / "catalog.toml"
+
+
+def read_config(path: Path | None = None) -> dict[str, Path]:
+    """The ``[datasets]`` table as {key (lower case): absolute path}; {} if the file is absent."""
+    path = path or config_path()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        if os.environ.get(CONFIG_ENV) and path == config_path():
+            raise FormatError(path, f"file not found (named by ${CONFIG_ENV})") from None
+        return {}
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FormatError(path, f"not valid TOML: {exc}", expected='[datasets] lasot = "/data/LaSOT"') from None
+    table = doc.get("datasets", {})
+    if not isinstance(table, dict):
+        raise FormatError(path, "[datasets] is not a table", expected='[datasets] lasot = "/data/LaSOT"')
+    out: dict[str, Path] = {}
+    for key, value in table.items():
+        if not isinstance(value, str):
+            raise FormatError(path, f"datasets.{key} = {value!r} is not a string", expected="a folder path in quotes")
+        p = Path(os.path.expandvars(value)).expanduser()
+        out[key.lower()] = p if p.is_absolute() else (path.parent / p)
+    return out
+
+
+def _keys(spec: DatasetSpec) -> list[str]:
+    """Catalog keys that name ``spec``, most specific first."""
+    keys = [spec.name.lower()]
+    keys += sorted(k for k, s in REGISTRY.items() if s is spec and k != spec.name.lower())
+    family = spec.env_var.lower().removesuffix("_root")
+    for k in list(keys) + [family]:
+        for variant in (k, k.replace("-", "_"), k.replace("_", "-")):
+            if variant not in keys:
+                keys.append(variant)
+    return keys
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a benchmark's root was found: ``source`` is "--root", "$VAR" or the catalog file."""
+
+    path: Path
+    source: str
+
+
+def locate(name: str, root: str | Path | None = None) -> Located | None:
+    """The configured root of ``name`` and where it came from, or None."""
+    spec = get_spec(name)
+    if root is not None:
+        return Located(Path(root).expanduser(), "--root")
+    env = os.environ.get(spec.env_var)
+    if env:
+        return Located(Path(env).expanduser(), f"${spec.env_var}")
+    table = read_config()
+    for key in _keys(spec):
+        if key in table:
+            return Located(table[key], f"{config_path()} [datasets] {key}")
+    return None
+
+
+def resolve_root(name: str, root: str | Path | None = None) -> Path:
+    """Root folder of benchmark ``name``; a clear error listing the three ways if none is set
+    or the configured folder does not exist."""
+    spec = get_spec(name)
+    found = locate(name, root)
+    if found is None:
+        family = spec.env_var.lower().removesuffix("_root")
+        raise OdtrackEvalError(
+            f"no root folder configured for dataset {spec.name!r}. Give it in one of three ways:\n"
+            f"  1. on the command line: --root /path/to/{spec.name}\n"
+            f"  2. in the environment:  export {spec.env_var}=/path/to/{spec.name}\n"
+            f'  3. in {config_path()}:  [datasets]\n     {family} = "/path/to/{spec.name}"\n'
+            f"(template: datasets/catalog.toml in the odtrack-eval repository; "
+            f"${CONFIG_ENV} selects another catalog file)"
+        )
+    if not found.path.exists():
+        raise OdtrackEvalError(f"root of dataset {spec.name!r} from {found.source} does not exist: {found.path}")
+    return found.path
