@@ -48,6 +48,7 @@ COMMAND_MODULES = [
     "datasets",
     "run",
     "synth",
+    "pack",
 ]
 
 
