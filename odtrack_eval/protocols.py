@@ -271,6 +271,14 @@ PROTOCOLS: dict[str, Protocol] = {
 }
 DEFAULT_PROTOCOL = "odtrack"
 
+#: The protocol a benchmark is scored with when none is named: its leaderboard's own rules.
+DEFAULT_PROTOCOL_BY_TAG = {"got10k": "got10k-val", "trackingnet": "trackingnet", "vot2020": "vot2020"}
+
+
+def default_protocol(tag: str) -> str:
+    """The leaderboard protocol of benchmark ``tag`` (``odtrack`` for the OPE benchmarks of the paper)."""
+    return DEFAULT_PROTOCOL_BY_TAG.get(tag, DEFAULT_PROTOCOL)
+
 
 def register_protocol(protocol: Protocol) -> None:
     """Add a protocol (used by modules defining benchmark-specific protocols)."""

@@ -12,7 +12,7 @@ import typer
 from odtrack_eval.cli import app
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, default_protocol, get_protocol
 from odtrack_eval.report import tables
 
 
@@ -86,9 +86,11 @@ def evaluate(
     ] = False,
 ) -> None:
     """Evaluate raw tracking results (AUC, precision, normalized precision) under a named protocol."""
-    proto = get_protocol(protocol)
+    if protocol is not None:
+        get_protocol(protocol)  # fail on a typo before loading anything
     options = {"sequences": list(sequence)} if sequence else {}
     ds = load_dataset(dataset, resolve_dataset_root(dataset, root), **options)
+    proto = get_protocol(protocol or default_protocol(ds.tag))
     ev = evaluate_folder(
         ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache
     )
