@@ -63,9 +63,8 @@ def main() -> None:
     t0 = time.perf_counter()
     dataset = load_dataset("lasot", real / "annotations")
     t_load = time.perf_counter() - t0
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    cpu = platform.processor() or platform.machine()
+    print(f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}")
     print(
         f"LaSOT test annotations: {len(dataset)} sequences, {dataset.num_frames} frames, loaded in {t_load:.3f} s"
     )
