@@ -54,6 +54,17 @@ def clip_to_image(boxes: np.ndarray, bound: tuple[float, float] | np.ndarray) ->
     return out
 
 
+def _continuous_inter_union(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Intersection and union areas with continuous corners (x2 = x + w), as got10k and pysot compute them."""
+    left = np.maximum(pred[:, 0], gt[:, 0])
+    right = np.minimum(pred[:, 0] + pred[:, 2], gt[:, 0] + gt[:, 2])
+    top = np.maximum(pred[:, 1], gt[:, 1])
+    bottom = np.minimum(pred[:, 1] + pred[:, 3], gt[:, 1] + gt[:, 3])
+    inter = np.maximum(right - left, 0) * np.maximum(bottom - top, 0)
+    union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+    return inter, union
+
+
 def iou_g10k(pred: np.ndarray, gt: np.ndarray, bound: tuple[float, float] | np.ndarray | None = None) -> np.ndarray:
     """I-g10k: got10k ``rect_iou`` (continuous corners, ``inter / (union + eps)``, clipped to [0, 1]).
 
@@ -61,23 +72,13 @@ def iou_g10k(pred: np.ndarray, gt: np.ndarray, bound: tuple[float, float] | np.n
     """
     if bound is not None:
         pred, gt = clip_to_image(pred, bound), clip_to_image(gt, bound)
-    left = np.maximum(pred[:, 0], gt[:, 0])
-    right = np.minimum(pred[:, 0] + pred[:, 2], gt[:, 0] + gt[:, 2])
-    top = np.maximum(pred[:, 1], gt[:, 1])
-    bottom = np.minimum(pred[:, 1] + pred[:, 3], gt[:, 1] + gt[:, 3])
-    inter = np.maximum(right - left, 0) * np.maximum(bottom - top, 0)
-    union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+    inter, union = _continuous_inter_union(pred, gt)
     return np.clip(inter / (union + _EPS), 0.0, 1.0)
 
 
 def iou_pysot(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """I-pysot: continuous IoU without epsilon, clipped to [0, 1] (0/0 gives NaN)."""
-    left = np.maximum(pred[:, 0], gt[:, 0])
-    right = np.minimum(pred[:, 0] + pred[:, 2], gt[:, 0] + gt[:, 2])
-    top = np.maximum(pred[:, 1], gt[:, 1])
-    bottom = np.minimum(pred[:, 1] + pred[:, 3], gt[:, 1] + gt[:, 3])
-    inter = np.maximum(right - left, 0) * np.maximum(bottom - top, 0)
-    union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+    inter, union = _continuous_inter_union(pred, gt)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.clip(inter / union, 0.0, 1.0)
 
