@@ -212,26 +212,21 @@ _GOT10K = Protocol(
     norm_precision_grid="norm_linspace51",
 )
 
-_GOT10K_VAL = Protocol(
+_GOT10K_VAL = replace(
+    _GOT10K,
     name="got10k-val",
     description="GOT-10k validation protocol of the got10k toolkit: frame 0 dropped, frames with cover label 0 "
     "dropped, both boxes clipped to the image size of meta_info.ini, IoU pooled over the frames of all "
     "sequences and repetitions; AO, SR0.5, SR0.75 and the 101-point success curve (strict >). Difference: "
     "results with NaN rows are rejected (the toolkit would report AO = NaN).",
     reference="got-10k/toolkit@956e728 got10k/experiments/got10k.py ExperimentGOT10k.report/_evaluate",
-    iou="g10k",
-    valid_gt="any",
-    invalid_gt=SCORE,
-    use_visibility=False,
-    absent=SCORE,
+    nan_gt="error",
     reject_invalid_predictions=True,
     reject_negative_size=False,
-    repair_predictions="none",
     first_frame="exclude",
     shorter_results="error",
     frame_mask="cover_positive",
     clip_to_image=True,
-    nan_iou="fail",
     success_grid="success_linspace101",
     aggregation="frame_pooled",
     metrics=("ao", "sr50", "sr75"),
