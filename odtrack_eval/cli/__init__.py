@@ -49,6 +49,9 @@ COMMAND_MODULES = [
     "run",
     "synth",
     "pack",
+    "report",
+    "compare",
+    "reproduce",
 ]
 
 

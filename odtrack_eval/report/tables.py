@@ -1,7 +1,9 @@
 """Leaderboard tables: one data structure, generic writers (text, markdown, CSV, LaTeX, JSON).
 
 Columns declare their label and direction, so the writers can mark the best two per column the
-way papers do (console: bold/underline; LaTeX: bold/underline; Markdown: bold/italic).
+way papers do (console: bold/underline; LaTeX: bold/underline; Markdown: bold/italic). A column may
+belong to a header group (the benchmark in a several-benchmark table like the ODTrack paper's
+Table 2), and a cell may carry a spread across runs (mean ± std, min–max), shown next to the mean.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import io
 import json
 import math
 from collections.abc import Sequence as SequenceABC
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from odtrack_eval.evaluation import Evaluation
+from odtrack_eval.metrics.ope import OPEResult
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,18 @@ class Column:
     label: str
     higher_is_better: bool = True
     decimals: int = 1
+    #: Header group (e.g. the benchmark) for tables with several benchmarks side by side.
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Spread of one score over the runs of a tracker (percent)."""
+
+    std: float
+    low: float
+    high: float
+    runs: int
 
 
 OPE_COLUMNS = (
@@ -32,6 +49,9 @@ OPE_COLUMNS = (
     Column("op50", "OP50"),
     Column("op75", "OP75"),
 )
+FPS_COLUMN = Column("fps", "FPS")
+#: Keys of :meth:`OPEResult.scores`.
+SCORE_KEYS = ("auc", "precision", "norm_precision", "op50", "op75")
 
 
 @dataclass
@@ -42,6 +62,8 @@ class Table:
     columns: tuple[Column, ...]
     rows: list[tuple[str, dict[str, float]]]
     notes: list[str] = field(default_factory=list)
+    #: tracker -> column key -> spread over runs (only for trackers with several runs).
+    spreads: dict[str, dict[str, Spread]] = field(default_factory=dict)
 
     def ranks(self) -> dict[str, dict[str, int]]:
         """Rank (1 = best) of each tracker per column; ties share a rank; NaN is unranked."""
@@ -62,12 +84,95 @@ def _fmt(v: Any, decimals: int) -> str:
     return f"{v:.{decimals}f}" if _finite(v) else "–"
 
 
-def ope_table(evaluation: Evaluation, columns: SequenceABC[Column] = OPE_COLUMNS) -> Table:
+def _spread_text(table: Table, name: str, col: Column, plus: str = "±", dash: str = "–") -> str:
+    """`` ± std (min–max)`` for a cell with several runs, else empty."""
+    sp = table.spreads.get(name, {}).get(col.key)
+    if sp is None:
+        return ""
+    d = col.decimals
+    return f" {plus} {sp.std:.{d}f} ({sp.low:.{d}f}{dash}{sp.high:.{d}f})"
+
+
+def run_spreads(result: OPEResult, keys: SequenceABC[str] = SCORE_KEYS) -> dict[str, Spread]:
+    """Spread of each score over the runs of ``result`` (empty with a single run).
+
+    Each run is scored like the merged result (same protocol read-outs), from
+    :attr:`OPEResult.run_curves`, so the numbers come from the content-keyed evaluation.
+    """
+    if result.num_runs < 2 or len(result.run_curves) < 2:
+        return {}
+    per_run = [replace(result, curves=rc, run_curves=[rc], num_runs=1).scores() for rc in result.run_curves]
+    out = {}
+    for k in keys:
+        vals = np.array([s[k] for s in per_run], dtype=np.float64)
+        vals = vals[np.isfinite(vals)]
+        if len(vals) > 1:
+            out[k] = Spread(float(np.std(vals, ddof=1)), float(vals.min()), float(vals.max()), len(vals))
+    return out
+
+
+def ope_table(
+    evaluation: Evaluation, columns: SequenceABC[Column] = OPE_COLUMNS, fps: bool = False, spread: bool = True
+) -> Table:
+    """Leaderboard sorted by AUC. ``fps`` adds the speed column (from the ``_time.txt`` files) when at
+    least one tracker has times; ``spread`` shows mean ± std (min–max) over runs for multi-run trackers."""
     rows = [(r.tracker, r.scores()) for r in evaluation.results]
+    cols = list(columns)
+    if fps and any(r.fps is not None for r in evaluation.results):
+        cols.append(FPS_COLUMN)
+        speeds = {r.tracker: r.fps for r in evaluation.results}
+        rows = [(n, {**v, "fps": speeds[n] if speeds[n] is not None else math.nan}) for n, v in rows]
     rows.sort(key=lambda nv: -nv[1]["auc"] if _finite(nv[1]["auc"]) else math.inf)
     ds = evaluation.dataset
     title = f"{ds.name} ({len(evaluation.sequence_names)} sequences), protocol {evaluation.protocol.name}"
-    return Table(title, tuple(columns), rows)
+    table = Table(title, tuple(cols), rows)
+    if spread:
+        table.spreads = {r.tracker: sp for r in evaluation.results if (sp := run_spreads(r, [c.key for c in columns]))}
+        if table.spreads:
+            runs = ", ".join(f"{r.tracker}: {r.num_runs}" for r in evaluation.results if r.tracker in table.spreads)
+            table.notes.append(f"Runs per tracker ({runs}): score of the run-averaged curves ± std over runs "
+                               "(min–max over runs).")  # fmt: skip
+    return table
+
+
+def benchmarks_table(
+    evaluations: SequenceABC[Evaluation],
+    columns: SequenceABC[Column] = (Column("auc", "AUC"), Column("norm_precision", "P_norm"), Column("precision", "P")),
+    title: str = "",
+) -> Table:
+    """Several benchmarks side by side (the ODTrack paper's Table 2): one row per tracker, one group
+    of columns per evaluation; a tracker missing from a benchmark shows "–". Rows follow the order in
+    which trackers first appear; the caller may sort ``table.rows``."""
+    rows: dict[str, dict[str, float]] = {}
+    cols: list[Column] = []
+    spreads: dict[str, dict[str, Spread]] = {}
+    for ev in evaluations:
+        group = ev.dataset.name
+        for c in columns:
+            cols.append(Column(f"{group}:{c.key}", c.label, c.higher_is_better, c.decimals, group))
+        for r in ev.results:
+            scores = r.scores()
+            row = rows.setdefault(r.tracker, {})
+            for c in columns:
+                row[f"{group}:{c.key}"] = scores[c.key]
+            for k, sp in run_spreads(r, [c.key for c in columns]).items():
+                spreads.setdefault(r.tracker, {})[f"{group}:{k}"] = sp
+    protocols = sorted({ev.protocol.name for ev in evaluations})
+    title = title or f"{', '.join(ev.dataset.name for ev in evaluations)}; protocol {', '.join(protocols)}"
+    return Table(title, tuple(cols), list(rows.items()), spreads=spreads)
+
+
+def _groups(table: Table) -> list[tuple[str, int]]:
+    """Consecutive header groups as (name, number of columns); empty when no column has a group."""
+    if not any(c.group for c in table.columns):
+        return []
+    out: list[tuple[str, int]] = []
+    for c in table.columns:
+        if out and out[-1][0] == c.group:
+            out[-1] = (c.group, out[-1][1] + 1)
+        else:
+            out.append((c.group, 1))
+    return out
 
 
 def to_text(table: Table, color: bool = False) -> str:
@@ -87,21 +192,33 @@ def to_text(table: Table, color: bool = False) -> str:
                     if color
                     else s + ("*" if r == 1 else "'")
                 )
-            cells.append(s)
+            cells.append(s + _spread_text(table, name, c))
         body.append(cells)
     visible = [[_strip_ansi(c) for c in row] for row in body]
-    widths = [
-        max(len(h), *(len(r[i]) for r in visible)) if visible else len(h) for i, h in enumerate(headers)
-    ]
-    lines = [
-        table.title,
-        "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths))),
-    ]
+    widths = [max(len(h), *(len(r[i]) for r in visible)) if visible else len(h) for i, h in enumerate(headers)]
+    groups = _groups(table)
+    if groups:  # widen the last column of a group if its name is longer than the columns under it
+        i = 1
+        for g, n in groups:
+            span = sum(widths[i : i + n]) + 2 * (n - 1)
+            if len(g) > span:
+                widths[i + n - 1] += len(g) - span
+            i += n
+    lines = [table.title]
+    if groups:
+        parts, i = [" " * widths[0]], 1
+        for g, n in groups:
+            parts.append(g.center(sum(widths[i : i + n]) + 2 * (n - 1)))
+            i += n
+        lines.append("  ".join(parts).rstrip())
+    lines.append(
+        "  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True)))
+    )
     lines.append("  ".join("-" * w for w in widths))
-    for row, vis in zip(body, visible):
+    for row, vis in zip(body, visible, strict=True):
         lines.append("  ".join(
             (c + " " * (w - len(v))) if i == 0 else (" " * (w - len(v)) + c)
-            for i, (c, v, w) in enumerate(zip(row, vis, widths))
+            for i, (c, v, w) in enumerate(zip(row, vis, widths, strict=True))
         ))  # fmt: skip
     if len(table.rows) > 1:
         lines.append("(* best, ' second best)" if not color else "(bold best, underlined second best)")
@@ -117,7 +234,8 @@ def _strip_ansi(s: str) -> str:
 
 def to_markdown(table: Table) -> str:
     ranks = table.ranks()
-    lines = [f"**{table.title}**", "", "| Tracker | " + " | ".join(c.label for c in table.columns) + " |"]
+    labels = [f"{c.group} {c.label}" if c.group else c.label for c in table.columns]
+    lines = [f"**{table.title}**", "", "| Tracker | " + " | ".join(labels) + " |"]
     lines.append("|---|" + "---:|" * len(table.columns))
     for name, vals in table.rows:
         cells = []
@@ -128,35 +246,37 @@ def to_markdown(table: Table) -> str:
                 s = f"**{s}**"
             elif len(table.rows) > 1 and r == 2:
                 s = f"_{s}_"
-            cells.append(s)
+            cells.append(s + _spread_text(table, name, c))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.extend(["", *table.notes] if table.notes else [])
     return "\n".join(lines)
 
 
 def _latex_escape(s: str) -> str:
-    for a, b in (
-        ("\\", r"\textbackslash{}"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("_", r"\_"),
-        ("#", r"\#"),
-        ("$", r"\$"),
-    ):
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"), ("$", r"\$")):
         s = s.replace(a, b)
     return s
 
 
 def to_latex(table: Table) -> str:
-    """booktabs tabular; best in bold, second underlined."""
+    """booktabs tabular; best in bold, second underlined; groups as \\multicolumn headers with
+    \\cmidrule; spreads as ``$\\pm$std``."""
     ranks = table.ranks()
+    groups = _groups(table)
     lines = [
         f"% {table.title}",
         r"\begin{tabular}{l" + "c" * len(table.columns) + "}",
         r"\toprule",
-        "Tracker & " + " & ".join(_latex_escape(c.label) for c in table.columns) + r" \\",
-        r"\midrule",
     ]
+    if groups:
+        heads, rules, i = [""], [], 2
+        for g, n in groups:
+            heads.append(rf"\multicolumn{{{n}}}{{c}}{{{_latex_escape(g)}}}" if n > 1 else _latex_escape(g))
+            rules.append(rf"\cmidrule(lr){{{i}-{i + n - 1}}}")
+            i += n
+        lines.append(" & ".join(heads) + r" \\")
+        lines.append(" ".join(rules))
+    lines += ["Tracker & " + " & ".join(_latex_escape(c.label) for c in table.columns) + r" \\", r"\midrule"]
     for name, vals in table.rows:
         cells = []
         for c in table.columns:
@@ -166,6 +286,9 @@ def to_latex(table: Table) -> str:
                 s = rf"\textbf{{{s}}}"
             elif len(table.rows) > 1 and r == 2:
                 s = rf"\underline{{{s}}}"
+            sp = table.spreads.get(name, {}).get(c.key)
+            if sp is not None:
+                s += rf"$\pm${sp.std:.{c.decimals}f}"
             cells.append(s)
         lines.append(_latex_escape(name) + " & " + " & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
@@ -173,20 +296,58 @@ def to_latex(table: Table) -> str:
 
 
 def to_csv(table: Table) -> str:
-    """Full-precision CSV (machines read it; no rounding)."""
+    """Full-precision CSV (machines read it; no rounding). Spreads add ``<key>_std/_min/_max``
+    columns when any tracker has several runs."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["tracker", *(c.key for c in table.columns)])
+    spread_keys = [c.key for c in table.columns if any(c.key in sp for sp in table.spreads.values())]
+    extra = [f"{k}_{s}" for k in spread_keys for s in ("std", "min", "max")]
+    w.writerow(["tracker", *(c.key for c in table.columns), *extra])
     for name, vals in table.rows:
-        w.writerow(
-            [name, *(repr(float(vals[c.key])) if _finite(vals.get(c.key)) else "" for c in table.columns)]
-        )
+        row = [name, *(repr(float(vals[c.key])) if _finite(vals.get(c.key)) else "" for c in table.columns)]
+        for k in spread_keys:
+            sp = table.spreads.get(name, {}).get(k)
+            row += [repr(sp.std), repr(sp.low), repr(sp.high)] if sp else ["", "", ""]
+        w.writerow(row)
     return buf.getvalue()
 
 
-def evaluation_to_dict(
-    evaluation: Evaluation, attributes: bool = False, sequences: bool = False
-) -> dict[str, Any]:
+def table_to_dict(table: Table) -> dict[str, Any]:
+    """A table as JSON-ready data (unrounded values, ranks and spreads included)."""
+    ranks = table.ranks()
+    return {
+        "title": table.title,
+        "columns": [
+            {"key": c.key, "label": c.label, "group": c.group, "higher_is_better": c.higher_is_better}
+            for c in table.columns
+        ],  # fmt: skip
+        "rows": [
+            {
+                "tracker": name,
+                "values": {c.key: vals.get(c.key) for c in table.columns},
+                "ranks": ranks[name],
+                **(
+                    {
+                        "spread": {
+                            k: {"std": sp.std, "min": sp.low, "max": sp.high, "runs": sp.runs}
+                            for k, sp in table.spreads[name].items()
+                        }
+                    }
+                    if name in table.spreads
+                    else {}
+                ),
+            }
+            for name, vals in table.rows
+        ],
+        "notes": table.notes,
+    }
+
+
+def table_to_json(table: Table) -> str:
+    return json.dumps(_json_safe(table_to_dict(table)), indent=2, allow_nan=False)
+
+
+def evaluation_to_dict(evaluation: Evaluation, attributes: bool = False, sequences: bool = False) -> dict[str, Any]:
     """The CLI's JSON document: values in percent, unrounded."""
     trackers = []
     for r in evaluation.results:
@@ -222,9 +383,7 @@ def _json_safe(obj: Any) -> Any:
 
 
 def to_json(evaluation: Evaluation, attributes: bool = False, sequences: bool = False) -> str:
-    return json.dumps(
-        _json_safe(evaluation_to_dict(evaluation, attributes, sequences)), indent=2, allow_nan=False
-    )
+    return json.dumps(_json_safe(evaluation_to_dict(evaluation, attributes, sequences)), indent=2, allow_nan=False)
 
 
 def attribute_table(evaluation: Evaluation, metric: str = "auc") -> Table:

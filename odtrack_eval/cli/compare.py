@@ -1,0 +1,58 @@
+"""``odtrack-eval compare A B``: is B better than A beyond noise? (paired per-sequence statistics)"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from odtrack_eval.cli import app
+from odtrack_eval.cli.evaluate import resolve_dataset_root
+from odtrack_eval.datasets import load_dataset
+from odtrack_eval.errors import ResultsError
+from odtrack_eval.evaluation import evaluate_folder
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+
+
+class CompareFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="Baseline tracker (A), as named in the results folder.")],
+    b: Annotated[str, typer.Argument(help="Tracker compared with it (B); delta = B - A.")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name.")],
+    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
+    root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
+    protocol: Annotated[
+        str, typer.Option("--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}.")
+    ] = DEFAULT_PROTOCOL,
+    fmt: Annotated[CompareFormat, typer.Option("--format", "-f", help="Output format.")] = CompareFormat.table,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resampling.")] = 0,
+    resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples.", min=100)] = 10_000,
+    top: Annotated[int, typer.Option("--top", help="How many most-different sequences to list.")] = 10,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
+) -> None:
+    """Paired per-sequence comparison: mean difference, bootstrap 95% CI, Wilcoxon p, wins/ties/losses."""
+    from odtrack_eval.report.compare import compare_results, comparison_text
+
+    if a == b:
+        raise typer.BadParameter("A and B are the same tracker", param_hint="A B")
+    proto = get_protocol(protocol)
+    ds = load_dataset(dataset, resolve_dataset_root(dataset, root))
+    ev = evaluate_folder(ds, results, proto, trackers=[a, b], cache=not no_cache)
+    found = {r.tracker: r for r in ev.results}
+    for name in (a, b):
+        if name not in found:
+            raise ResultsError(f"{name}: {ev.errors.get(name, 'not evaluated')}")
+    comps = compare_results(found[a], found[b], ds, seed=seed, resamples=resamples, top=top)
+    if fmt is CompareFormat.json:
+        typer.echo(json.dumps([c.to_dict() for c in comps], indent=2, allow_nan=False))
+    else:
+        typer.echo(f"{ds.name}, protocol {proto.name}, bootstrap {resamples} resamples (seed {seed})")
+        typer.echo(comparison_text(comps))

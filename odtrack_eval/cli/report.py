@@ -1,0 +1,66 @@
+"""``odtrack-eval report``: every table and figure of one evaluation plus a self-contained index.html."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from odtrack_eval.cli import app
+from odtrack_eval.cli.evaluate import resolve_dataset_root
+from odtrack_eval.datasets import load_dataset
+from odtrack_eval.evaluation import evaluate_folder
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from odtrack_eval.results.cache import resolve_cache
+
+
+def parse_mapping(items: list[str] | None, option: str = "--tracker") -> dict[str, str]:
+    """``NAME=PAPER_NAME`` pairs -> dict (a clear error for anything else)."""
+    out = {}
+    for item in items or []:
+        name, sep, paper = item.partition("=")
+        if not sep or not name.strip() or not paper.strip():
+            raise typer.BadParameter(f"{item!r}: expected NAME=PAPER_NAME", param_hint=option)
+        out[name.strip()] = paper.strip()
+    return out
+
+
+@app.command()
+def report(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100.")],
+    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report folder (created), e.g. reports/lasot/.")],
+    root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
+    protocol: Annotated[
+        str, typer.Option("--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}.")
+    ] = DEFAULT_PROTOCOL,
+    tracker: Annotated[list[str] | None, typer.Option("--tracker", "-t", help="Only these trackers.")] = None,
+    paper_name: Annotated[
+        list[str] | None,
+        typer.Option("--paper-name", help="NAME=PAPER_NAME: match a tracker to its published numbers."),
+    ] = None,
+    allow_missing: Annotated[
+        bool, typer.Option("--allow-missing", help="Evaluate on the sequences every tracker has.")
+    ] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
+) -> None:
+    """Write leaderboard/attribute tables (txt, md, csv, tex, json), figures (png, pdf) and index.html."""
+    from odtrack_eval.report.build import build_report
+
+    start = time.perf_counter()
+    proto = get_protocol(protocol)
+    ds = load_dataset(dataset, resolve_dataset_root(dataset, root))
+    ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
+    for name, err in ev.errors.items():
+        typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
+    if not ev.results:
+        raise typer.Exit(1)
+    files = build_report(ev, out, results, cache=resolve_cache(not no_cache), paper_names=parse_mapping(paper_name))
+    n_tables = sum(len(v) for v in files.tables.values())
+    n_figs = sum(len(v) for v in files.figures.values())
+    typer.echo(f"wrote {files.index} ({n_tables} table files, {n_figs} figure files) in "
+               f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+    if ev.errors:
+        raise typer.Exit(1)

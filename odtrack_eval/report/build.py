@@ -1,0 +1,176 @@
+"""Write a complete report folder for one evaluation: tables in every format, figures, index.html.
+
+Everything is derived from the :class:`Evaluation` (whose per-sequence curves are cached by the
+content of the result files) and the figures are cached by the content of what they plot, so a rerun
+on unchanged results redraws nothing. No cache entry is ever keyed by a tracker or file name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from odtrack_eval.evaluation import Evaluation
+from odtrack_eval.report import html as html_report
+from odtrack_eval.report import plots, tables
+from odtrack_eval.report.files import write_text
+from odtrack_eval.report.published import load_published, reproduce_rows, reproduce_text
+from odtrack_eval.results import discover_trackers
+from odtrack_eval.results.cache import ContentCache
+
+TABLE_FORMATS = {
+    "txt": lambda t: tables.to_text(t) + "\n",
+    "md": lambda t: tables.to_markdown(t) + "\n",
+    "csv": tables.to_csv,
+    "tex": lambda t: tables.to_latex(t) + "\n",
+    "json": lambda t: tables.table_to_json(t) + "\n",
+}
+CURVES = (("success", "Success plot"), ("precision", "Precision plot"),
+          ("norm_precision", "Normalized precision plot"))  # fmt: skip
+
+
+@dataclass
+class ReportFiles:
+    out_dir: Path
+    index: Path
+    tables: dict[str, list[Path]] = field(default_factory=dict)
+    figures: dict[str, dict[str, Path]] = field(default_factory=dict)
+
+
+def report_order(evaluation: Evaluation) -> list[str]:
+    """Tracker order that fixes colours: by name (case-insensitive), independent of the scores, so
+    a tracker keeps its colour when another tracker is added or the numbers change."""
+    return sorted((r.tracker for r in evaluation.results), key=lambda n: (n.lower(), n))
+
+
+def _write_table(table: tables.Table, base: Path) -> list[Path]:
+    return [write_text(base.with_name(f"{base.name}.{ext}"), fn(table)) for ext, fn in TABLE_FORMATS.items()]
+
+
+def _runs_info(evaluation: Evaluation, results_dir: Path | None) -> list[dict]:
+    if results_dir is None:
+        return []
+    try:
+        entries = {e.name: e for e in discover_trackers(results_dir, evaluation.dataset.tag)}
+    except Exception:  # the evaluation already succeeded; a listing problem must not lose the report
+        return []
+    out = []
+    for r in evaluation.results:
+        e = entries.get(r.tracker)
+        if e is None:
+            continue
+        manifests = []
+        for run in e.runs:
+            found = html_report.read_manifest(run.folder)
+            if found is not None and all(str(found[0]) != m[0] for m in manifests):
+                manifests.append((str(found[0]), html_report.manifest_summary(found[1])))
+        out.append({"tracker": r.tracker, "folder": str(e.folder), "layout": e.layout, "num_runs": r.num_runs,
+                    "fps": r.fps, "manifests": manifests})  # fmt: skip
+    return out
+
+
+def build_report(
+    evaluation: Evaluation,
+    out_dir: str | Path,
+    results_dir: str | Path | None = None,
+    cache: ContentCache | None = None,
+    paper_names: Mapping[str, str] | None = None,
+) -> ReportFiles:
+    """Write every table and figure of ``evaluation`` plus ``index.html`` into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ds = evaluation.dataset
+    files = ReportFiles(out, out / "index.html")
+    names = report_order(evaluation)
+    styles = plots.tracker_styles(names)
+    results = sorted(evaluation.results, key=lambda r: names.index(r.tracker))
+
+    leaderboard = tables.ope_table(evaluation, fps=True)
+    page_tables = [("Leaderboard", leaderboard)]
+    files.tables["leaderboard"] = _write_table(leaderboard, out / "leaderboard")
+
+    attr_scores = {r.tracker: r.attribute_scores(ds) for r in results}
+    codes = [c for c in (list(ds.attribute_names) or []) if any(c in v for v in attr_scores.values())]
+    if codes:
+        attr_table = tables.attribute_table(evaluation)
+        page_tables.append(("AUC per attribute", attr_table))
+        files.tables["attributes_auc"] = _write_table(attr_table, out / "attributes_auc")
+    files.tables["sequences"] = [write_text(out / "sequences.csv", _sequences_csv(evaluation, names))]
+    # The `evaluate --format json --attributes` document (per-sequence scores are in sequences.csv).
+    files.tables["evaluation"] = [write_text(out / "evaluation.json", tables.to_json(evaluation, True) + "\n")]
+
+    figs: list[html_report.FigureRef] = []
+    fig_dir = out / "figures"
+    for metric, title in CURVES:
+        paths = plots.curve_plot(results, metric, fig_dir / metric, styles, title=title, cache=cache)
+        files.figures[metric] = paths
+        figs.append(html_report.FigureRef(title, paths["png"], {"pdf": paths["pdf"]}))
+    if codes:
+        values = {t: {c: v[c]["auc"] for c in codes if c in v} for t, v in attr_scores.items()}
+        counts = {c: next(v[c]["num_sequences"] for v in attr_scores.values() if c in v) for c in codes}
+        paths = plots.attribute_bars(values, codes, fig_dir / "attributes_auc_bars", styles,
+                                     title=f"{ds.name}: AUC per attribute", counts=counts, cache=cache)  # fmt: skip
+        files.figures["attributes_auc_bars"] = paths
+        figs.append(html_report.FigureRef("AUC per attribute (number of sequences)", paths["png"],
+                                          {"pdf": paths["pdf"]}))  # fmt: skip
+        if len(codes) >= 3:
+            paths = plots.attribute_radar(values, codes, fig_dir / "attributes_auc_radar", styles,
+                                          title=f"{ds.name}: AUC per attribute", cache=cache)  # fmt: skip
+            files.figures["attributes_auc_radar"] = paths
+            figs.append(html_report.FigureRef("AUC per attribute (radar; best value under each name)",
+                                              paths["png"], {"pdf": paths["pdf"]}))  # fmt: skip
+
+    extra = []
+    published = load_published(ds.tag)
+    rows = reproduce_rows(evaluation, published, paper_names)
+    if rows:
+        text = reproduce_text(rows, f"{ds.name}: computed vs published")
+        write_text(out / "reproduce.txt", text + "\n")
+        extra.append(("Computed vs published", _repro_html(rows)))
+
+    written = [p for group in files.tables.values() for p in group]
+    written += [p for group in files.figures.values() for p in group.values()]
+    page = html_report.render_index(evaluation, page_tables, figs, out, _runs_info(evaluation, results_dir), extra,
+                                    sorted(written))  # fmt: skip
+    write_text(files.index, page)
+    return files
+
+
+def _sequences_csv(evaluation: Evaluation, names: list[str]) -> str:
+    """Per-sequence AUC, P and P_norm of every tracker (full precision; vectorized read-outs, equal to
+    :meth:`OPEResult.sequence_scores` to 1e-9, see tests/test_compare.py)."""
+    import csv
+    import io
+
+    from odtrack_eval.report.compare import METRICS, per_sequence_scores
+
+    by_name = {r.tracker: r for r in evaluation.results}
+    cols = {(t, m): dict(zip(by_name[t].sequence_names, per_sequence_scores(by_name[t], m), strict=True))
+            for t in names for m in METRICS}  # fmt: skip
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["sequence", *(f"{t}:{m}" for t in names for m in METRICS)])
+    for seq in evaluation.sequence_names:
+        w.writerow([seq, *(repr(float(cols[t, m][seq])) for t in names for m in METRICS)])
+    return buf.getvalue()
+
+
+def _repro_html(rows: list) -> str:
+    import html
+
+    from odtrack_eval.report.published import METRIC_LABELS
+
+    body = []
+    for r in rows:
+        comp = "n/a" if r.computed is None else f"{r.computed:.{r.decimals + 2}f}"
+        diff = "" if r.diff is None else f"{r.diff:+.{r.decimals + 2}f}"
+        flag = '<span class="flag">beyond rounding</span>' if r.beyond_rounding else ""
+        body.append(f"<tr><td>{html.escape(r.tracker)}</td><td>{html.escape(r.paper_name)}</td>"
+                    f"<td>{METRIC_LABELS.get(r.metric, r.metric)}</td><td>{comp}</td>"
+                    f"<td>{r.published:.{r.decimals}f}</td><td>{diff}</td><td>{html.escape(r.source)}</td>"
+                    f"<td>{flag}</td></tr>")  # fmt: skip
+    return ("<table><thead><tr><th>Tracker</th><th>Paper name</th><th>Metric</th><th>Computed</th>"
+            "<th>Published</th><th>Diff</th><th>Source</th><th></th></tr></thead><tbody>" + "".join(body)
+            + '</tbody></table><p class="note">A difference is flagged when it exceeds half a unit of the last '
+            "printed digit of the published number (0.05 for one decimal).</p>")  # fmt: skip

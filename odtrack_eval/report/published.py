@@ -1,0 +1,200 @@
+"""Published paper numbers (``odtrack_eval/data/published``) and computed-vs-published comparison.
+
+A published number carries the decimals it was printed with; a computed score differs "beyond
+rounding" when ``|computed - published| > 0.5 * 10**-decimals`` (0.05 for one decimal), because a
+correctly rounded value is never further than half a unit of its last digit from the true one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from collections.abc import Sequence as SequenceABC
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from odtrack_eval.errors import FormatError
+from odtrack_eval.evaluation import Evaluation
+from odtrack_eval.report.tables import Table
+from odtrack_eval.sequence import canonical_name
+
+_COLUMNS = ["tracker", "benchmark", "metric", "value", "decimals", "source", "note"]
+#: Published metric -> key of :meth:`OPEResult.scores` (metrics we can recompute from OPE results).
+COMPUTABLE = {"auc": "auc", "precision": "precision", "norm_precision": "norm_precision"}
+METRIC_LABELS = {"auc": "AUC", "precision": "P", "norm_precision": "P_norm", "ao": "AO", "sr50": "SR0.5",
+                 "sr75": "SR0.75", "eao": "EAO"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PublishedScore:
+    tracker: str
+    benchmark: str
+    metric: str
+    value: float
+    decimals: int
+    source: str
+    note: str = ""
+
+    @property
+    def tolerance(self) -> float:
+        """Largest difference explained by the rounding of the published value."""
+        return 0.5 * 10.0 ** (-self.decimals)
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    kind: str
+    citation: str
+    location: str
+
+
+def _read(name: str) -> tuple[str, str]:
+    ref = resources.files("odtrack_eval").joinpath("data", "published", name)
+    return str(ref), ref.read_text(encoding="utf-8")
+
+
+def load_sources() -> dict[str, Source]:
+    path, text = _read("sources.csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return {r["id"]: Source(r["id"], r["kind"], r["citation"], r["location"]) for r in rows}
+
+
+def load_published(benchmark: str | None = None, sources: SequenceABC[str] | None = None) -> list[PublishedScore]:
+    """Every published score (optionally of one benchmark tag and/or some source ids), file order.
+
+    The file is checked strictly: a value must be a number whose printed decimals match the
+    ``decimals`` column and whose source is listed in ``sources.csv``.
+    """
+    path, text = _read("published.csv")
+    known = load_sources()
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if header != _COLUMNS:
+        raise FormatError(path, f"header is {header}", 1, ",".join(_COLUMNS))
+    out = []
+    for line_no, row in enumerate(reader, start=2):
+        if len(row) != len(_COLUMNS):
+            raise FormatError(path, f"{len(row)} fields", line_no, f"{len(_COLUMNS)} fields")
+        tracker, bench, metric, value, decimals, source, note = row
+        try:
+            v, d = float(value), int(decimals)
+        except ValueError:
+            raise FormatError(path, f"value {value!r} / decimals {decimals!r}", line_no, "a number") from None
+        printed = len(value.split(".")[1]) if "." in value else 0
+        if printed != d:
+            raise FormatError(path, f"{value} has {printed} decimals, column says {d}", line_no, "matching decimals")
+        if source not in known:
+            raise FormatError(path, f"unknown source {source!r}", line_no, f"one of {sorted(known)}")
+        if benchmark is not None and bench != benchmark:
+            continue
+        if sources is not None and source not in sources:
+            continue
+        out.append(PublishedScore(tracker, bench, metric, v, d, source, note))
+    return out
+
+
+@dataclass(frozen=True)
+class ReproRow:
+    tracker: str
+    paper_name: str
+    metric: str
+    computed: float | None
+    published: float
+    decimals: int
+    source: str
+
+    @property
+    def diff(self) -> float | None:
+        return None if self.computed is None else self.computed - self.published
+
+    @property
+    def beyond_rounding(self) -> bool:
+        d = self.diff
+        return d is not None and abs(d) > 0.5 * 10.0 ** (-self.decimals) + 1e-9
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tracker": self.tracker, "paper_name": self.paper_name, "metric": self.metric,
+                "computed": self.computed, "published": self.published, "diff": self.diff,
+                "tolerance": 0.5 * 10.0 ** (-self.decimals), "beyond_rounding": self.beyond_rounding,
+                "source": self.source}  # fmt: skip
+
+
+def match_names(trackers: SequenceABC[str], published: SequenceABC[PublishedScore],
+                mapping: Mapping[str, str] | None = None) -> dict[str, str]:  # fmt: skip
+    """Result tracker -> paper tracker name: explicit ``mapping`` first, else the same name up to
+    case and separators (``cfnet-conv2`` = ``CFNet-conv2``)."""
+    paper = {canonical_name(p.tracker): p.tracker for p in published}
+    out = {}
+    for t in trackers:
+        if mapping and t in mapping:
+            out[t] = mapping[t]
+        elif canonical_name(t) in paper:
+            out[t] = paper[canonical_name(t)]
+    return out
+
+
+def reproduce_rows(
+    evaluation: Evaluation, published: SequenceABC[PublishedScore], mapping: Mapping[str, str] | None = None
+) -> list[ReproRow]:
+    """Computed vs published for every published number of a matched tracker (``computed`` is None
+    for metrics this evaluation does not produce, e.g. GOT-10k AO or VOT EAO)."""
+    names = match_names([r.tracker for r in evaluation.results], published, mapping)
+    rows = []
+    for r in evaluation.results:
+        paper = names.get(r.tracker)
+        if paper is None:
+            continue
+        scores = r.scores()
+        for p in published:
+            if p.tracker != paper:
+                continue
+            key = COMPUTABLE.get(p.metric)
+            value = scores[key] if key is not None and math.isfinite(scores[key]) else None
+            rows.append(ReproRow(r.tracker, paper, p.metric, value, p.value, p.decimals, p.source))
+    return rows
+
+
+def reproduce_text(rows: SequenceABC[ReproRow], title: str) -> str:
+    if not rows:
+        return f"{title}\n(no published number for these trackers; use --tracker NAME=PAPER_NAME)"
+    head = ["Tracker", "Paper name", "Metric", "Computed", "Published", "Diff", "Source", ""]
+    body = []
+    for r in rows:
+        comp = "n/a" if r.computed is None else f"{r.computed:.{r.decimals + 2}f}"
+        diff = "" if r.diff is None else f"{r.diff:+.{r.decimals + 2}f}"
+        flag = "BEYOND ROUNDING" if r.beyond_rounding else ("" if r.computed is not None else "not computed here")
+        body.append([r.tracker, r.paper_name, METRIC_LABELS.get(r.metric, r.metric), comp,
+                     f"{r.published:.{r.decimals}f}", diff, r.source, flag])  # fmt: skip
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
+    lines = [title, "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths[:-1]))
+    for b in body:
+        lines.append("  ".join(c.ljust(w) if i in (0, 1, 2, 6, 7) else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(b, widths, strict=True))).rstrip())  # fmt: skip
+    flagged = sum(r.beyond_rounding for r in rows)
+    lines.append(f"{flagged} of {sum(r.computed is not None for r in rows)} comparable numbers differ beyond the "
+                 "rounding of the published value (|diff| > half a unit of its last printed digit).")  # fmt: skip
+    return "\n".join(lines)
+
+
+def merge_published(table: Table, published: SequenceABC[PublishedScore], exclude: SequenceABC[str] = ()) -> Table:
+    """Leaderboard with the published rows added (one row per paper tracker and source, values of the
+    table's columns where published, "–" elsewhere), re-sorted by the first column."""
+    keys = {c.key for c in table.columns}
+    extra: dict[str, dict[str, float]] = {}
+    for p in published:
+        if p.tracker in exclude or COMPUTABLE.get(p.metric) not in keys:
+            continue
+        name = f"{p.tracker} (paper: {p.source})"
+        extra.setdefault(name, {c.key: math.nan for c in table.columns})[COMPUTABLE[p.metric]] = p.value
+    first = table.columns[0].key
+    rows = [*table.rows, *extra.items()]
+    rows.sort(key=lambda nv: -nv[1][first] if math.isfinite(nv[1].get(first, math.nan)) else math.inf)
+    sources = sorted({p.source for p in published})
+    notes = [*table.notes, f"Rows marked (paper: ...) are published numbers (sources: {', '.join(sources)}; see "
+             "odtrack_eval/data/published/PROVENANCE.md)."]  # fmt: skip
+    return Table(table.title, table.columns, rows, notes, dict(table.spreads))
