@@ -28,7 +28,7 @@ from odtrack_eval.results.layout import TrackerRuns
 from odtrack_eval.sequence import Dataset
 
 #: Bump when the cached arrays change meaning or layout.
-_CACHE_FORMAT = "ope-curves-v3"
+_CACHE_FORMAT = "ope-curves-v4"
 
 #: Findings that are only worth a warning (fatal ones are raised by the protocol in the engine).
 WARN_KINDS = ("looks_like_corners", "length_mismatch", "zero_size")
@@ -105,30 +105,27 @@ def _from_cache(
         return None
 
 
+_RUN_KEYS = (*METRICS, *OPEResult.RUN_STAT_KEYS)
+
+
 def _rebuild(
     arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol
 ) -> tuple[OPEResult, list[str]]:
     num_runs, fps = int(arrays[0][0]), float(arrays[0][1])
-    frames = arrays[1]
-    run_curves = [{m: arrays[2 + r * len(METRICS) + i] for i, m in enumerate(METRICS)} for r in range(num_runs)]
-    warnings = [str(w) for w in arrays[2 + num_runs * len(METRICS)]]
-    counts, iou_sum, iou_count = arrays[3 + num_runs * len(METRICS) :]
+    k = len(_RUN_KEYS)
+    runs = [dict(zip(_RUN_KEYS, arrays[1 + r * k : 1 + (r + 1) * k], strict=True)) for r in range(num_runs)]
+    warnings = [str(w) for w in arrays[1 + num_runs * k]]
     proto = protocol.for_benchmark(dataset.tag)
-    curves = {m: np.mean([rc[m] for rc in run_curves], axis=0) for m in METRICS}
-    result = OPEResult(
-        name, proto, dataset.names, curves, {m: proto.grid(m) for m in METRICS}, frames, num_runs, run_curves,
-        success_counts=counts, iou_sum=iou_sum, iou_count=iou_count, fps=None if np.isnan(fps) else fps,
-    )  # fmt: skip
+    result = OPEResult.from_runs(name, proto, dataset.names, runs, None if np.isnan(fps) else fps)
     return result, warnings
 
 
 def _to_cache(result: OPEResult, warnings: list[str]) -> list[np.ndarray]:
     fps = np.nan if result.fps is None else result.fps
-    arrays = [np.array([result.num_runs, fps]), result.frames]
-    for rc in result.run_curves:
-        arrays += [rc[m] for m in METRICS]
+    arrays = [np.array([result.num_runs, fps])]
+    for run in result.run_curves:
+        arrays += [run[key] for key in _RUN_KEYS]
     arrays.append(np.array(warnings, dtype=str) if warnings else np.zeros(0, dtype="<U1"))
-    arrays += [result.success_counts, result.iou_sum, result.iou_count]
     return arrays
 
 

@@ -75,3 +75,32 @@ def test_got10k_val_equals_toolkit_report(tmp_path: Path, seed: int, reps: int, 
     assert got["sr50"] == pytest.approx(100 * ref["sr"], abs=1e-9)
     np.testing.assert_allclose(res.pooled_curve(), ref["succ_curve"], rtol=0, atol=1e-12)
     assert got["sr75"] == pytest.approx(100 * ref["succ_curve"][75], abs=1e-9)
+
+
+def test_cli_reports_ao_sr_for_got10k_val(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root, results = tmp_path / "GOT-10k", tmp_path / "results" / "GOT-10k"
+    _make(root, results, "trk", 4, 3)
+    cmd = [
+        sys.executable,
+        "-m",
+        "odtrack_eval",
+        "evaluate",
+        "-d",
+        "got10k-val",
+        "--root",
+        str(root),
+        "-r",
+        str(results),
+    ]
+    out = subprocess.run([*cmd, "--format", "json", "--per-sequence"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["protocol"] == "got10k-val" and doc["num_sequences"] == 8
+    entry = doc["trackers"][0]
+    assert {"ao", "sr50", "sr75"} <= set(entry) and 0 < entry["ao"] < 100
+    assert set(next(iter(entry["sequences"].values()))) == {"ao", "sr50", "sr75"}
+    table = subprocess.run(cmd, capture_output=True, text=True)
+    assert "AO" in table.stdout and "SR0.5" in table.stdout and "AUC" not in table.stdout

@@ -14,6 +14,7 @@ from odtrack_eval.datasets import load_dataset
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, default_protocol, get_protocol
 from odtrack_eval.report import tables
+from odtrack_eval.vot.protocol import VotProtocol
 
 
 class OutputFormat(str, Enum):
@@ -52,11 +53,14 @@ def evaluate(
         ),
     ] = None,
     protocol: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}. 'odtrack' reproduces the paper."
+            "--protocol",
+            "-p",
+            help=f"Rule set: {', '.join(PROTOCOLS)}. Default: the benchmark's leaderboard rules "
+            f"({DEFAULT_PROTOCOL} for LaSOT, LaSOT_ext, TNL2K, OTB100; got10k-val; trackingnet; vot2020).",
         ),
-    ] = DEFAULT_PROTOCOL,
+    ] = None,
     attributes: Annotated[
         bool, typer.Option("--attributes", help="Also report per-attribute scores.")
     ] = False,
@@ -91,6 +95,9 @@ def evaluate(
     options = {"sequences": list(sequence)} if sequence else {}
     ds = load_dataset(dataset, resolve_dataset_root(dataset, root), **options)
     proto = get_protocol(protocol or default_protocol(ds.tag))
+    if isinstance(proto, VotProtocol):
+        _evaluate_vot(ds, results, proto, fmt, tracker, attributes, per_sequence)
+        return
     ev = evaluate_folder(
         ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache
     )
@@ -113,6 +120,38 @@ def evaluate(
             parts.append(tables.attribute_table(ev))
         if per_sequence:
             parts.append(tables.sequence_table(ev))
+        writer = {
+            OutputFormat.table: lambda t: tables.to_text(t, color=sys.stdout.isatty()),
+            OutputFormat.markdown: tables.to_markdown,
+            OutputFormat.latex: tables.to_latex,
+            OutputFormat.csv: tables.to_csv,
+        }[fmt]
+        text = "\n\n".join(writer(t) for t in parts if t.rows)
+        if text:
+            typer.echo(text)
+    for name, err in ev.errors.items():
+        typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
+    if ev.errors:
+        raise typer.Exit(1)
+
+
+def _evaluate_vot(ds, results: Path, proto: VotProtocol, fmt: OutputFormat, trackers, attributes: bool,
+                  per_sequence: bool) -> None:  # fmt: skip
+    """VOT multistart analysis (EAO, A, R) of a vot-toolkit results folder (a workspace's results/)."""
+    from odtrack_eval.vot import report
+    from odtrack_eval.vot.analysis import evaluate_results
+
+    ev = evaluate_results(ds, results, proto, trackers=trackers)
+    for w in ev.warnings:
+        typer.secho(f"warning: {w}", err=True, fg=typer.colors.YELLOW)
+    if fmt is OutputFormat.json:
+        typer.echo(report.to_json(ev, tags=attributes, sequences=per_sequence))
+    else:
+        parts = [report.vot_table(ev)]
+        if attributes:
+            parts.append(report.tag_table(ev))
+        if per_sequence:
+            parts.append(report.sequence_table(ev))
         writer = {
             OutputFormat.table: lambda t: tables.to_text(t, color=sys.stdout.isatty()),
             OutputFormat.markdown: tables.to_markdown,

@@ -295,6 +295,44 @@ class OPEResult:
     #: Tracking speed from the ``_time.txt`` files (see :func:`tracking_fps`), None without them.
     fps: float | None = None
 
+    #: Keys of the per-run statistics in :attr:`run_curves` besides the metric curves.
+    RUN_STAT_KEYS = ("success_counts", "frames", "iou_sum", "iou_count")
+
+    @classmethod
+    def from_runs(
+        cls,
+        tracker: str,
+        protocol: Protocol,
+        sequence_names: list[str],
+        runs: SequenceABC[Mapping[str, np.ndarray]],
+        fps: float | None = None,
+    ) -> OPEResult:
+        """Combine per-run statistics (each: the three metric curves plus :attr:`RUN_STAT_KEYS`):
+        curves are averaged over runs (pytracking ``merge_results``), frame statistics are summed
+        (GOT-10k pools the frames of all repetitions)."""
+        runs = [dict(r) for r in runs]
+        return cls(
+            tracker=tracker,
+            protocol=protocol,
+            sequence_names=list(sequence_names),
+            curves={m: np.mean([r[m] for r in runs], axis=0) for m in METRICS},
+            grids={m: protocol.grid(m) for m in METRICS},
+            frames=np.sum([r["frames"] for r in runs], axis=0),
+            num_runs=len(runs),
+            run_curves=runs,
+            success_counts=np.sum([r["success_counts"] for r in runs], axis=0),
+            iou_sum=np.sum([r["iou_sum"] for r in runs], axis=0),
+            iou_count=np.sum([r["iou_count"] for r in runs], axis=0),
+            fps=fps,
+        )
+
+    def per_run(self) -> list[OPEResult]:
+        """One single-run result per run (for spreads over runs)."""
+        return [
+            OPEResult.from_runs(self.tracker, self.protocol, self.sequence_names, [r], self.fps)
+            for r in self.run_curves
+        ]
+
     def _mask(self, names: SequenceABC[str] | None) -> np.ndarray:
         if names is None:
             return np.ones(len(self.sequence_names), dtype=bool)
@@ -390,17 +428,14 @@ def evaluate_runs(
     for boxes in runs:
         prepared = prepare_run(sequences, [boxes[s.name] for s in sequences], proto)
         run_curves.append(score_run(prepared, proto))
-    curves = {m: np.mean([rc.curves[m] for rc in run_curves], axis=0) for m in METRICS}
-    return OPEResult(
-        tracker=tracker,
-        protocol=proto,
-        sequence_names=[s.name for s in sequences],
-        curves=curves,
-        grids={m: proto.grid(m) for m in METRICS},
-        frames=np.sum([rc.frames["success"] for rc in run_curves], axis=0),
-        num_runs=len(runs),
-        run_curves=[rc.curves for rc in run_curves],
-        success_counts=np.sum([rc.counts["success"] for rc in run_curves], axis=0),
-        iou_sum=np.sum([rc.iou_sum for rc in run_curves], axis=0),
-        iou_count=np.sum([rc.iou_count for rc in run_curves], axis=0),
-    )
+    stats = [
+        {
+            **rc.curves,
+            "success_counts": rc.counts["success"],
+            "frames": rc.frames["success"],
+            "iou_sum": rc.iou_sum,
+            "iou_count": rc.iou_count,
+        }
+        for rc in run_curves
+    ]
+    return OPEResult.from_runs(tracker, proto, [s.name for s in sequences], stats)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence as SequenceABC
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -159,8 +159,7 @@ def run_spread(result: OPEResult, metric: str) -> RunSpread | None:
     """Mean ± std and range of the tracker's overall score over its runs (None with one run)."""
     if result.num_runs < 2 or len(result.run_curves) < 2:
         return None
-    vals = np.array([replace(result, curves=rc, run_curves=[rc], num_runs=1).scores()[metric]
-                     for rc in result.run_curves])  # fmt: skip
+    vals = np.array([r.scores()[metric] for r in result.per_run()])
     return RunSpread(float(np.mean(vals)), float(np.std(vals, ddof=1)), float(vals.min()), float(vals.max()),
                      len(vals))  # fmt: skip
 

@@ -13,7 +13,7 @@ import io
 import json
 import math
 from collections.abc import Sequence as SequenceABC
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,8 +50,26 @@ OPE_COLUMNS = (
     Column("op75", "OP75"),
 )
 FPS_COLUMN = Column("fps", "FPS")
-#: Keys of :meth:`OPEResult.scores`.
+#: Keys of :meth:`OPEResult.scores` under the OPE protocols.
 SCORE_KEYS = ("auc", "precision", "norm_precision", "op50", "op75")
+#: Every score a protocol can report, in the order papers print them.
+ALL_COLUMNS = (
+    *OPE_COLUMNS,
+    Column("ao", "AO"),
+    Column("sr50", "SR0.5"),
+    Column("sr75", "SR0.75"),
+)
+
+
+def protocol_columns(evaluation: Evaluation) -> tuple[Column, ...]:
+    """The columns of the scores the evaluation's protocol reports (``Protocol.metrics``)."""
+    keys = set(evaluation.protocol.metrics)
+    return tuple(c for c in ALL_COLUMNS if c.key in keys)
+
+
+def main_keys(evaluation: Evaluation) -> tuple[str, ...]:
+    """The three headline scores, used for per-attribute and per-sequence listings."""
+    return tuple(evaluation.protocol.metrics[:3])
 
 
 @dataclass
@@ -101,7 +119,7 @@ def run_spreads(result: OPEResult, keys: SequenceABC[str] = SCORE_KEYS) -> dict[
     """
     if result.num_runs < 2 or len(result.run_curves) < 2:
         return {}
-    per_run = [replace(result, curves=rc, run_curves=[rc], num_runs=1).scores() for rc in result.run_curves]
+    per_run = [r.scores() for r in result.per_run()]
     out = {}
     for k in keys:
         vals = np.array([s[k] for s in per_run], dtype=np.float64)
@@ -112,17 +130,20 @@ def run_spreads(result: OPEResult, keys: SequenceABC[str] = SCORE_KEYS) -> dict[
 
 
 def ope_table(
-    evaluation: Evaluation, columns: SequenceABC[Column] = OPE_COLUMNS, fps: bool = False, spread: bool = True
+    evaluation: Evaluation, columns: SequenceABC[Column] | None = None, fps: bool = False, spread: bool = True
 ) -> Table:
-    """Leaderboard sorted by AUC. ``fps`` adds the speed column (from the ``_time.txt`` files) when at
-    least one tracker has times; ``spread`` shows mean ± std (min–max) over runs for multi-run trackers."""
+    """Leaderboard sorted by the protocol's first score (AUC, or AO). ``columns`` default to the
+    protocol's scores; ``fps`` adds the speed column (from the ``_time.txt`` files) when at least one
+    tracker has times; ``spread`` shows mean ± std (min–max) over runs for multi-run trackers."""
+    columns = protocol_columns(evaluation) if columns is None else tuple(columns)
+    first = evaluation.protocol.metrics[0]
     rows = [(r.tracker, r.scores()) for r in evaluation.results]
     cols = list(columns)
     if fps and any(r.fps is not None for r in evaluation.results):
         cols.append(FPS_COLUMN)
         speeds = {r.tracker: r.fps for r in evaluation.results}
         rows = [(n, {**v, "fps": speeds[n] if speeds[n] is not None else math.nan}) for n, v in rows]
-    rows.sort(key=lambda nv: -nv[1]["auc"] if _finite(nv[1]["auc"]) else math.inf)
+    rows.sort(key=lambda nv: -nv[1][first] if _finite(nv[1][first]) else math.inf)
     ds = evaluation.dataset
     title = f"{ds.name} ({len(evaluation.sequence_names)} sequences), protocol {evaluation.protocol.name}"
     table = Table(title, tuple(cols), rows)
@@ -130,7 +151,7 @@ def ope_table(
         table.spreads = {r.tracker: sp for r in evaluation.results if (sp := run_spreads(r, [c.key for c in columns]))}
         if table.spreads:
             runs = ", ".join(f"{r.tracker}: {r.num_runs}" for r in evaluation.results if r.tracker in table.spreads)
-            table.notes.append(f"Runs per tracker ({runs}): score of the run-averaged curves ± std over runs "
+            table.notes.append(f"Runs per tracker ({runs}): score of all runs together ± std over runs "
                                "(min–max over runs).")  # fmt: skip
     return table
 
@@ -350,18 +371,16 @@ def table_to_json(table: Table) -> str:
 def evaluation_to_dict(evaluation: Evaluation, attributes: bool = False, sequences: bool = False) -> dict[str, Any]:
     """The CLI's JSON document: values in percent, unrounded."""
     trackers = []
+    keys = main_keys(evaluation)
     for r in evaluation.results:
         entry: dict[str, Any] = {"name": r.tracker, **r.scores()}
         if attributes:
             entry["attributes"] = {
-                code: {k: v[k] for k in ("auc", "precision", "norm_precision", "num_sequences")}
+                code: {k: v[k] for k in (*keys, "num_sequences")}
                 for code, v in r.attribute_scores(evaluation.dataset).items()
             }
         if sequences:
-            entry["sequences"] = {
-                name: {k: v[k] for k in ("auc", "precision", "norm_precision")}
-                for name, v in r.sequence_scores().items()
-            }
+            entry["sequences"] = {name: {k: v[k] for k in keys} for name, v in r.sequence_scores().items()}
         trackers.append(entry)
     return {
         "dataset": evaluation.dataset.name,
