@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from odtrack_eval.cli import main
-from odtrack_eval.errors import LayoutError
 from odtrack_eval.synth import SynthOptions, generate, load_synth
 
 
@@ -101,12 +100,6 @@ def test_bad_device_and_backend(tmp_path: Path, capsys) -> None:
     assert "unknown backend 'slurm'; available: local, ray" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    raises=LayoutError,
-    strict=True,
-    reason="the LaSOT adapter only accepts the 280 official names; it needs to read <root>/testing_set.txt and "
-    "<root>/att/ for non-official roots (requested in the runner/synth report). Remove this marker then.",
-)
 def test_lasot_adapter_loads_a_synth_root(bench: Path) -> None:
     from odtrack_eval.datasets import load_dataset
 

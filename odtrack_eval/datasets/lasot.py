@@ -14,7 +14,10 @@ Two layouts are recognised (see shared/docs/datasets.md §1-§2):
   same mask. No frames: evaluation never needs them.
 
 The frame count always comes from the ground truth, never from the image folder (LaSOT
-``monkey-17`` keeps only its first 2260 frames; the video is longer). Attributes come from the
+``monkey-17`` keeps only its first 2260 frames; the video is longer). A ``testing_set.txt`` (or
+``training_set.txt`` / ``all_dataset.txt``) in a distributed root replaces the official list, and
+``att/<seq>.txt`` files beside the data replace the shipped attribute table: that is how a
+LaSOT-layout benchmark of one's own (``odtrack-eval synth``) loads. Attributes come from the
 ``att/`` files when present, else from the table shipped with the package (identical for all
 1400 sequences). ``extra["language"]`` holds the first line of ``nlp.txt`` as written (ODTrack
 lower-cases it); ``extra["class"]`` the object class (folder name).
@@ -65,12 +68,18 @@ def load_lasot(
         raise UnknownNameError("LaSOT split", split, list(_SPLIT_LISTS)) from None
     attr_names = read_attribute_names("lasot")
     table = read_attribute_table("lasot", "attributes.csv", key="sequence", codes=attr_names)
+    official = read_name_list("lasot", list_file)
+    local_list = Path(root) / _SPLIT_LISTS[split]
+    if local_list.is_file():
+        # A LaSOT-layout benchmark of one's own (e.g. `odtrack-eval synth`): the sequence list and the
+        # att/<seq>.txt flags beside the data replace the official ones.
+        official = [n.strip() for n in local_list.read_text(encoding="utf-8").splitlines() if n.strip()]
     return _load(
         Path(root),
         label="LaSOT" if split == "test" else f"LaSOT ({split})",
         name="lasot" if split == "test" else f"lasot_{split}",
         tag="lasot",
-        official=read_name_list("lasot", list_file),
+        official=official,
         attr_names=attr_names,
         table=table,
         sequences=sequences,
@@ -177,12 +186,15 @@ def _load(
             "<class>/<seq>/groundtruth.txt",
             allow_missing,
         )
-        seqs = [_read_distributed(base, n, table) for n in names]
+        seqs = [_read_distributed(base, n, table, codes) for n in names]
+        used_att_files = (base / "att").is_dir()
     keep_names = table is not None or used_att_files
     return Dataset(name, tag, seqs, dict(attr_names) if keep_names else {}, root=base, layout=layout)
 
 
-def _read_distributed(base: Path, name: str, table: dict[str, frozenset[str]] | None) -> Sequence:
+def _read_distributed(
+    base: Path, name: str, table: dict[str, frozenset[str]] | None, codes: list[str]
+) -> Sequence:
     cls = _class_of(name)
     folder = base / cls / name
     gt = read_boxes(folder / "groundtruth.txt")
@@ -207,10 +219,20 @@ def _read_distributed(base: Path, name: str, table: dict[str, frozenset[str]] | 
         name,
         gt,
         visible=~(occluded | out_of_view),
-        attributes=(table or {}).get(name, frozenset()),
+        attributes=_distributed_attributes(base, name, table, codes),
         frames=FrameSource(folder / "img", _FRAME_PATTERN, 1, n),
         extra=extra,
     )
+
+
+def _distributed_attributes(
+    base: Path, name: str, table: dict[str, frozenset[str]] | None, codes: list[str]
+) -> frozenset[str]:
+    """Toolkit-style ``<root>/att/<seq>.txt`` flags when present beside the data, else the shipped table."""
+    att = base / "att" / f"{name}.txt"
+    if att.is_file():
+        return read_attribute_flags(att, codes)
+    return (table or {}).get(name, frozenset())
 
 
 def _read_toolkit(
