@@ -52,6 +52,8 @@ COMMAND_MODULES = [
     "report",
     "compare",
     "reproduce",
+    "demo",
+    "vot",
 ]
 
 

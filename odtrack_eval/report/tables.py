@@ -412,7 +412,8 @@ def attribute_table(evaluation: Evaluation, metric: str = "auc") -> Table:
     counts = {c: next((v[c]["num_sequences"] for v in per.values() if c in v), 0) for c in codes}
     columns = tuple(Column(c, f"{c}({counts[c]})") for c in codes)
     rows = [(name, {c: v[c][metric] for c in codes if c in v}) for name, v in per.items()]
-    return Table(f"{evaluation.dataset.name}: {metric} per attribute (number of sequences)", columns, rows)
+    label = next((c.label for c in ALL_COLUMNS if c.key == metric), metric)
+    return Table(f"{evaluation.dataset.name}: {label} per attribute (number of sequences)", columns, rows)
 
 
 def sequence_table(evaluation: Evaluation) -> Table:

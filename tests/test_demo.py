@@ -1,0 +1,29 @@
+"""The demo runs the whole pipeline on generated data and writes a report in which real trackers beat
+the static floor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from odtrack_eval.demo import DemoOptions, run_demo
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_and_rerun_reuses_work(tmp_path: Path) -> None:
+    options = DemoOptions(out=tmp_path / "demo", sequences=4, frames=40, trackers=("static", "opencv-kcf"),
+                          workers=2, progress=False)  # fmt: skip
+    messages: list[str] = []
+    evaluation, files = run_demo(options, say=messages.append)
+    assert files.index.is_file() and (tmp_path / "demo" / "leaderboard.md").is_file()
+    assert (tmp_path / "demo" / "figures" / "success.png").stat().st_size > 10_000
+    scores = {r.tracker: r.scores() for r in evaluation.results}
+    assert set(scores) == {"static", "opencv-kcf"}
+    assert scores["opencv-kcf"]["auc"] > scores["static"]["auc"] + 5
+    assert any("generating 4 synthetic sequences" in m for m in messages)
+
+    messages.clear()
+    run_demo(options, say=messages.append)
+    assert any("reusing the synthetic benchmark" in m for m in messages)
+    assert any(m.startswith("opencv-kcf: 0 tracked, 4 already done") for m in messages)
