@@ -10,11 +10,9 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
-from odtrack_eval.cli.evaluate import resolve_dataset_root
-from odtrack_eval.datasets import load_dataset
+from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.errors import ResultsError
 from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 
 
 class CompareFormat(str, Enum):
@@ -29,9 +27,7 @@ def compare(
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name.")],
     results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
     root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
-    protocol: Annotated[
-        str, typer.Option("--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}.")
-    ] = DEFAULT_PROTOCOL,
+    protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,
     fmt: Annotated[CompareFormat, typer.Option("--format", "-f", help="Output format.")] = CompareFormat.table,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resampling.")] = 0,
     resamples: Annotated[int, typer.Option("--resamples", help="Bootstrap resamples.", min=100)] = 10_000,
@@ -43,8 +39,7 @@ def compare(
 
     if a == b:
         raise typer.BadParameter("A and B are the same tracker", param_hint="A B")
-    proto = get_protocol(protocol)
-    ds = load_dataset(dataset, resolve_dataset_root(dataset, root))
+    ds, proto = load_for_protocol(dataset, root, protocol)
     ev = evaluate_folder(ds, results, proto, trackers=[a, b], cache=not no_cache)
     found = {r.tracker: r for r in ev.results}
     for name in (a, b):

@@ -36,6 +36,21 @@ def resolve_dataset_root(dataset: str, root: Path | None) -> Path:
     return resolve_root(dataset, root)
 
 
+#: The --protocol option every evaluating command shares (None = the benchmark's leaderboard protocol).
+PROTOCOL_HELP = (
+    f"Rule set: {', '.join(PROTOCOLS)}. Default: the benchmark's leaderboard rules "
+    f"({DEFAULT_PROTOCOL} for LaSOT, LaSOT_ext, TNL2K, OTB100; got10k-val; trackingnet; vot2020)."
+)
+
+
+def load_for_protocol(dataset: str, root: Path | None, protocol: str | None, **options: object):
+    """Check the protocol name, load the dataset, and resolve the protocol (default: by benchmark)."""
+    if protocol is not None:
+        get_protocol(protocol)  # fail on a typo before loading anything
+    ds = load_dataset(dataset, resolve_dataset_root(dataset, root), **options)
+    return ds, get_protocol(protocol or default_protocol(ds.tag))
+
+
 @app.command()
 def evaluate(
     dataset: Annotated[
@@ -52,15 +67,7 @@ def evaluate(
             "Default: the dataset's environment variable or user catalog.",
         ),
     ] = None,
-    protocol: Annotated[
-        str | None,
-        typer.Option(
-            "--protocol",
-            "-p",
-            help=f"Rule set: {', '.join(PROTOCOLS)}. Default: the benchmark's leaderboard rules "
-            f"({DEFAULT_PROTOCOL} for LaSOT, LaSOT_ext, TNL2K, OTB100; got10k-val; trackingnet; vot2020).",
-        ),
-    ] = None,
+    protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,
     attributes: Annotated[
         bool, typer.Option("--attributes", help="Also report per-attribute scores.")
     ] = False,
@@ -90,11 +97,8 @@ def evaluate(
     ] = False,
 ) -> None:
     """Evaluate raw tracking results (AUC, precision, normalized precision) under a named protocol."""
-    if protocol is not None:
-        get_protocol(protocol)  # fail on a typo before loading anything
     options = {"sequences": list(sequence)} if sequence else {}
-    ds = load_dataset(dataset, resolve_dataset_root(dataset, root), **options)
-    proto = get_protocol(protocol or default_protocol(ds.tag))
+    ds, proto = load_for_protocol(dataset, root, protocol, **options)
     if isinstance(proto, VotProtocol):
         _evaluate_vot(ds, results, proto, fmt, tracker, attributes, per_sequence)
         return

@@ -9,10 +9,8 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
-from odtrack_eval.cli.evaluate import resolve_dataset_root
-from odtrack_eval.datasets import load_dataset
+from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from odtrack_eval.results.cache import resolve_cache
 
 
@@ -33,9 +31,7 @@ def report(
     results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Report folder (created), e.g. reports/lasot/.")],
     root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
-    protocol: Annotated[
-        str, typer.Option("--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}.")
-    ] = DEFAULT_PROTOCOL,
+    protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,
     tracker: Annotated[list[str] | None, typer.Option("--tracker", "-t", help="Only these trackers.")] = None,
     paper_name: Annotated[
         list[str] | None,
@@ -50,8 +46,7 @@ def report(
     from odtrack_eval.report.build import build_report
 
     start = time.perf_counter()
-    proto = get_protocol(protocol)
-    ds = load_dataset(dataset, resolve_dataset_root(dataset, root))
+    ds, proto = load_for_protocol(dataset, root, protocol)
     ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
     for name, err in ev.errors.items():
         typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)

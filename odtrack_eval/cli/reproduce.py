@@ -11,11 +11,9 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
-from odtrack_eval.cli.evaluate import resolve_dataset_root
+from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.cli.report import parse_mapping
-from odtrack_eval.datasets import load_dataset
 from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 from odtrack_eval.report import tables
 
 
@@ -29,9 +27,7 @@ def reproduce(
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name.")],
     results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
     root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
-    protocol: Annotated[
-        str, typer.Option("--protocol", "-p", help=f"Rule set: {', '.join(PROTOCOLS)}. 'odtrack' = the paper's.")
-    ] = DEFAULT_PROTOCOL,
+    protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,
     tracker: Annotated[
         list[str] | None,
         typer.Option("--tracker", "-t", help="NAME=PAPER_NAME (repeatable); default: same name up to case."),
@@ -47,8 +43,7 @@ def reproduce(
     from odtrack_eval.report.published import load_published, merge_published, reproduce_rows, reproduce_text
 
     mapping = parse_mapping(tracker)
-    proto = get_protocol(protocol)
-    ds = load_dataset(dataset, resolve_dataset_root(dataset, root))
+    ds, proto = load_for_protocol(dataset, root, protocol)
     ev = evaluate_folder(ds, results, proto, cache=not no_cache)
     published = load_published(ds.tag, source)
     unknown = sorted(set(mapping.values()) - {p.tracker for p in published})
