@@ -21,9 +21,11 @@ def synth(
     height: Annotated[int, typer.Option("--height", min=64, help="Frame height.")] = 240,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier synth output in OUT.")] = False,
 ) -> None:
-    """Generate textured targets with scale change, fast motion, occlusion, illumination change,
-    out-of-view frames and similar distractors; flags and ground truth follow what was drawn.
-    Load it with ``--dataset lasot --root OUT``."""
+    """Write a synthetic benchmark in the LaSOT layout (load it with --dataset lasot --root OUT).
+
+    Textured targets on textured backgrounds with scale change, fast motion, occlusion, illumination
+    change, out-of-view frames and similar distractors; ground truth, visibility and attribute flags
+    follow what was drawn. Seeded and deterministic."""
     from odtrack_eval.synth import SynthOptions, generate
 
     start = time.perf_counter()
