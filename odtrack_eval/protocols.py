@@ -285,3 +285,14 @@ def get_protocol(name: str) -> Protocol:
         return PROTOCOLS[name]
     except KeyError:
         raise UnknownNameError("protocol", name, list(PROTOCOLS)) from None
+
+
+def _register_vot() -> None:
+    """The VOT protocols are a separate dataclass (odtrack_eval.vot.protocol) in the same registry."""
+    from odtrack_eval.vot.protocol import VOT_PROTOCOLS
+
+    for p in VOT_PROTOCOLS:
+        PROTOCOLS[p.name] = p  # type: ignore[assignment]
+
+
+_register_vot()

@@ -1,0 +1,393 @@
+"""VOT2020 multistart analyses: accuracy, robustness, EAO curve and score, per-tag accuracy.
+
+Reproduces vot-toolkit 0.9.0 ``vot/analysis/multistart.py`` (protocols.md §9, vot2020.md) on result
+files in the toolkit's layout (:mod:`odtrack_eval.vot.workspace`):
+
+* a run per anchor (``anchor.value`` > 0 forward over frames f..L-1, < 0 backward over f..0); forward
+  runs first, then backward, each in ascending frame order;
+* per-frame overlap with the image bounds (:mod:`odtrack_eval.vot.overlap`); frame 0 of a run is the
+  initialisation code and scores 0 against a non-empty ground truth (it still counts as a tracked frame);
+* failure (``progress``) = start of the first ``grace`` (10) consecutive frames with overlap <= ``threshold``
+  (0.1) on a non-empty ground truth; frames with an empty ground truth reset the count;
+* A = Σ overlap over tracked frames / Σ tracked frames (pooled over all runs of all sequences);
+  R = Σ_s (tracked_s / run frames_s) · L_s / Σ_s L_s (L_s = sequence length);
+* EAO curve of ``high`` (755) entries: after a failure the run's overlaps are 0; for j >= 1 a run of
+  length n contributes mean(o[1..j]) while j < n, a failed run contributes sum(o[1..n-1]) / (j-1) after
+  its end (the toolkit's divisor, kept), a successful run nothing; every run weighs the same.
+  EAO = mean(curve[115..754]).
+
+Per-tag accuracy is ours (no toolkit analysis of the VOT2020 stack reports it): the pooled A restricted
+to tracked frames that carry the tag, so a tag set on every frame gives A itself.
+
+Differences from the toolkit, all on input it cannot score: result files with NaN coordinates are an
+error here (the toolkit scores a NaN text rectangle as "unknown", overlap 0, and crashes on a binary
+one); a run whose length differs from its anchor's sub-sequence is an error naming the file; a sequence
+without anchors, missing runs or missing sequence folders are errors naming the sequence. Sequences with
+an ``_ignore`` object are not supported (VOT2020 has none).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from odtrack_eval import region as rg
+from odtrack_eval.errors import FormatError, OdtrackEvalError, ResultsError
+from odtrack_eval.sequence import Dataset, Sequence
+from odtrack_eval.vot import batch
+from odtrack_eval.vot import workspace as ws
+from odtrack_eval.vot.protocol import VOT2020, VotProtocol
+
+
+@dataclass
+class Run:
+    """One anchor run: ``overlaps`` in proxy order (element 0 = the initialisation frame)."""
+
+    anchor: int
+    backward: bool
+    overlaps: np.ndarray
+    progress: int
+
+    @property
+    def length(self) -> int:
+        return int(self.overlaps.size)
+
+    @property
+    def failed(self) -> bool:
+        return self.progress < self.length
+
+    def frames(self) -> np.ndarray:
+        """Sequence frame index of each proxy frame."""
+        step = -1 if self.backward else 1
+        return self.anchor + step * np.arange(self.length)
+
+
+@dataclass
+class SequenceScore:
+    name: str
+    length: int
+    runs: list[Run]
+
+    @property
+    def tracked(self) -> int:
+        return sum(r.progress for r in self.runs)
+
+    @property
+    def run_frames(self) -> int:
+        return sum(r.length for r in self.runs)
+
+    @property
+    def overlap_sum(self) -> float:
+        return float(sum(float(np.sum(r.overlaps[: r.progress])) for r in self.runs))
+
+    @property
+    def accuracy(self) -> float:
+        t = self.tracked
+        return self.overlap_sum / t if t > 0 else 0.0
+
+    @property
+    def robustness(self) -> float:
+        return self.tracked / self.run_frames
+
+
+@dataclass
+class TrackerScore:
+    """Scores of one tracker (fractions in [0, 1], as vot-toolkit reports them)."""
+
+    tracker: str
+    protocol: VotProtocol
+    sequences: list[SequenceScore]
+    curve: np.ndarray
+    eao: float
+    accuracy: float
+    robustness: float
+    #: tag -> {"accuracy", "frames"}: pooled accuracy over tracked frames carrying the tag.
+    tags: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def num_runs(self) -> int:
+        return sum(len(s.runs) for s in self.sequences)
+
+    def scores(self) -> dict[str, float]:
+        return {"eao": self.eao, "accuracy": self.accuracy, "robustness": self.robustness}
+
+    def sequence_scores(self) -> dict[str, dict[str, float]]:
+        return {
+            s.name: {"accuracy": s.accuracy, "robustness": s.robustness, "runs": len(s.runs),
+                     "failures": sum(r.failed for r in s.runs)}
+            for s in self.sequences
+        }  # fmt: skip
+
+
+@dataclass
+class VotEvaluation:
+    dataset: Dataset
+    protocol: VotProtocol
+    results: list[TrackerScore]
+    errors: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def sequence_names(self) -> list[str]:
+        return [s.name for s in self.dataset.sequences]
+
+
+# ------------------------------------------------------------------------------------------ anchors
+
+
+def find_anchors(sequence: Sequence, protocol: VotProtocol = VOT2020) -> tuple[list[int], list[int]]:
+    """Forward (value > 0) and backward (value < 0) anchor frames, ascending (``find_anchors``)."""
+    values = sequence.extra.get("anchors") if protocol.anchor == "anchor" else None
+    if values is None:
+        values = (sequence.extra.get("values") or {}).get(protocol.anchor)
+    if values is None:
+        raise ResultsError(
+            f"sequence {sequence.name!r}: no {protocol.anchor}.value file, so no anchors (the multistart "
+            "experiment needs one value per frame: >0 forward anchor, <0 backward anchor, 0 none)"
+        )
+    v = np.asarray(values, dtype=np.float64)
+    forward = np.flatnonzero(v > 0).tolist()
+    backward = np.flatnonzero(v < 0).tolist()
+    if not forward and not backward:
+        raise ResultsError(f"sequence {sequence.name!r}: {protocol.anchor}.value marks no anchor frame")
+    return forward, backward
+
+
+def runs_of(sequence: Sequence, protocol: VotProtocol = VOT2020) -> list[tuple[int, bool, int]]:
+    """(anchor, backward, run length) in the toolkit's order: forward anchors, then backward ones."""
+    forward, backward = find_anchors(sequence, protocol)
+    n = len(sequence)
+    return [(f, False, n - f) for f in forward] + [(f, True, f + 1) for f in backward]
+
+
+# ------------------------------------------------------------------------------------------ per run
+
+
+def failure_progress(overlaps: np.ndarray, gt_empty: np.ndarray, grace: int = 10, threshold: float = 0.1) -> int:
+    """Index of the first of ``grace`` consecutive frames with overlap <= threshold and a non-empty
+    ground truth; the run length if there is none (the toolkit's loop, vectorised)."""
+    n = overlaps.size
+    if grace < 1:
+        raise ValueError("grace must be >= 1")
+    if n < grace:
+        return n
+    bad = ((overlaps <= threshold) & ~gt_empty).astype(np.int64)
+    c = np.concatenate(([0], np.cumsum(bad)))
+    hits = np.flatnonzero(c[grace:] - c[:-grace] == grace)
+    return int(hits[0]) if hits.size else n
+
+
+def eao_curve(runs: list[Run], high: int = 755) -> tuple[np.ndarray, np.ndarray]:
+    """Σ contributions and Σ active per curve index (``compute_eao_partial`` without the per-sequence
+    division, which the aggregation undoes)."""
+    phi = np.zeros(high, dtype=np.float64)
+    active = np.zeros(high, dtype=np.float64)
+    j = np.arange(1, high, dtype=np.float64)
+    for run in runs:
+        o = run.overlaps.copy()
+        o[run.progress :] = 0.0
+        n = o.size
+        cs = np.cumsum(o[1:])  # cs[j-1] = sum(o[1..j])
+        m = min(n, high)
+        if m > 1:
+            phi[1:m] += cs[: m - 1] / j[: m - 1]
+            active[1:m] += 1
+        if run.failed and n < high:
+            total = float(cs[-1]) if cs.size else 0.0
+            jj = j[n - 1 :]  # curve indices n .. high-1
+            with np.errstate(divide="ignore", invalid="ignore"):
+                phi[n:] += np.where(jj > 1, total / (jj - 1), 0.0)
+            active[n:] += 1
+    return phi, active
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+class _GroundTruth:
+    """Toolkit view of one sequence's ground truth, each frame prepared once on first use."""
+
+    def __init__(self, sequence: Sequence, protocol: VotProtocol):
+        regions = sequence.extra.get("regions")
+        if regions is None:
+            raise OdtrackEvalError(f"sequence {sequence.name!r} has no VOT regions (not loaded by the vot adapter)")
+        self.raw = regions
+        self.batch, self.empty = batch.ground_truth(regions)
+        if protocol.bounded:
+            from odtrack_eval.datasets.vot import image_size
+
+            self.size: tuple[int, int] | None = image_size(sequence)
+        else:
+            self.size = None
+
+
+def score_run(
+    gt: _GroundTruth, pred: batch.Batch, anchor: int, backward: bool, protocol: VotProtocol, path: Path | None = None
+) -> Run:
+    """Overlaps and failure point of one run given its decoded trajectory."""
+    n = len(pred)
+    frames = anchor - np.arange(n) if backward else anchor + np.arange(n)
+    legacy = protocol.overlap_rule == "legacy"
+    if gt.size is not None:
+        o = batch.overlaps(pred, gt.batch, frames, gt.size, legacy)
+    else:  # unbounded: exact per-frame path (never used by the VOT2020 stack)
+        regions = ws.read_trajectory(path) if path is not None else []
+        o = np.array(
+            [_unbounded(r, rg.toolkit_read(gt.raw[f]), legacy) for f, r in zip(frames.tolist(), regions, strict=True)]
+        )
+    progress = failure_progress(o, gt.empty[frames], protocol.grace, protocol.threshold)
+    return Run(anchor, backward, o, progress)
+
+
+def _unbounded(a: rg.Region, b: rg.Region, legacy: bool) -> float:
+    if legacy:
+        if isinstance(a, rg.Special) or isinstance(b, rg.Special):
+            return 0.0
+        ba, bb = rg.region_bounds(a), rg.region_bounds(b)
+        if min(ba[0], bb[0]) >= max(ba[2], bb[2]) or min(ba[1], bb[1]) >= max(ba[3], bb[3]):
+            return 0.0
+    return rg.calculate_overlap(a, b, None)
+
+
+def score_sequence(
+    sequence: Sequence, folder: Path, protocol: VotProtocol = VOT2020, gt: _GroundTruth | None = None
+) -> SequenceScore:
+    """All anchor runs of one sequence from ``folder`` (``results/<tracker>/<experiment>/<seq>``)."""
+    plan = runs_of(sequence, protocol)
+    if not folder.is_dir():
+        raise ResultsError(f"sequence {sequence.name!r}: results folder {folder} not found")
+    missing, files = [], []
+    for anchor, _, _ in plan:
+        p = ws.find_trajectory(folder, ws.run_name(sequence.name, anchor))
+        if p is None:
+            missing.append(ws.run_name(sequence.name, anchor))
+        files.append(p)
+    if missing:
+        raise ResultsError(
+            f"sequence {sequence.name!r}: incomplete results in {folder}: {len(missing)} of {len(plan)} anchor runs "
+            f"missing ({', '.join(m + '.bin|.txt' for m in missing[:4])}{', ...' if len(missing) > 4 else ''})"
+        )
+    gt = gt or _GroundTruth(sequence, protocol)
+    if len(gt.raw) != len(sequence):
+        raise OdtrackEvalError(f"sequence {sequence.name!r}: {len(gt.raw)} regions for {len(sequence)} frames")
+    runs = []
+    for (anchor, backward, n), path in zip(plan, files, strict=True):
+        try:
+            pred = batch.read_batch(path)  # type: ignore[arg-type]
+        except FormatError as exc:
+            raise FormatError(exc.path, f"sequence {sequence.name!r}: {exc.problem}", exc.line, exc.expected) from None
+        if len(pred) != n:
+            raise FormatError(
+                path, f"sequence {sequence.name!r}: {len(pred)} regions for the "
+                f"{'backward' if backward else 'forward'} run from frame {anchor}", None,
+                f"{n} (frame {anchor} {'down to 0' if backward else f'to {len(sequence) - 1}'}, first entry the "
+                "initialisation code 1)",
+            )  # fmt: skip
+        runs.append(score_run(gt, pred, anchor, backward, protocol, path))
+    return SequenceScore(sequence.name, len(sequence), runs)
+
+
+# ------------------------------------------------------------------------------------------ aggregate
+
+
+def aggregate(
+    tracker: str, sequences: list[SequenceScore], dataset: Dataset | None = None, protocol: VotProtocol = VOT2020
+) -> TrackerScore:
+    """A, R, EAO (and per-tag accuracy when ``dataset`` provides the tags) from per-sequence runs."""
+    tracked = sum(s.tracked for s in sequences)
+    accuracy = sum(s.accuracy * s.tracked for s in sequences) / tracked if tracked > 0 else 0.0
+    length = sum(s.length for s in sequences)
+    robustness = sum(s.robustness * s.length for s in sequences) / length if length > 0 else 0.0
+    phi = np.zeros(protocol.eao_high)
+    active = np.zeros(protocol.eao_high)
+    for s in sequences:
+        p, a = eao_curve(s.runs, protocol.eao_high)
+        phi += p
+        active += a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        curve = np.where(active > 0, phi / np.where(active > 0, active, 1.0), 0.0)
+    eao = float(np.mean(curve[protocol.eao_low : protocol.eao_high + 1]))
+    tags = tag_accuracy(sequences, dataset) if dataset is not None else {}
+    return TrackerScore(tracker, protocol, sequences, curve, eao, float(accuracy), float(robustness), tags)
+
+
+def tag_accuracy(sequences: list[SequenceScore], dataset: Dataset) -> dict[str, dict[str, float]]:
+    """Pooled accuracy over tracked frames carrying each tag (``*.tag`` files of the sequences)."""
+    by_name = {s.name: s for s in dataset.sequences}
+    sums: dict[str, list[float]] = {}
+    for score in sequences:
+        tags = by_name[score.name].extra.get("tags") or {}
+        for tag, flags in tags.items():
+            acc = sums.setdefault(tag, [0.0, 0.0])
+            for run in score.runs:
+                f = run.frames()[: run.progress]
+                sel = np.asarray(flags, dtype=bool)[f]
+                acc[0] += float(np.sum(run.overlaps[: run.progress][sel]))
+                acc[1] += float(np.count_nonzero(sel))
+    order = [t for t in dataset.attribute_names if t in sums] + sorted(
+        t for t in sums if t not in dataset.attribute_names
+    )
+    return {t: {"accuracy": sums[t][0] / sums[t][1] if sums[t][1] > 0 else float("nan"), "frames": sums[t][1]}
+            for t in order}  # fmt: skip
+
+
+def evaluate_tracker(
+    dataset: Dataset, results_root: str | Path, tracker: str, protocol: VotProtocol = VOT2020,
+    ground_truth: dict[str, _GroundTruth] | None = None,
+) -> TrackerScore:  # fmt: skip
+    """Score one tracker's folder ``results_root/<tracker>/<experiment>`` on every sequence of ``dataset``."""
+    base = Path(results_root) / tracker / protocol.experiment
+    if not base.is_dir():
+        raise ResultsError(f"{base}: not found (expected <results>/{tracker}/{protocol.experiment}/<sequence>/...)")
+    present = {p.name for p in base.iterdir() if p.is_dir()}
+    scores = []
+    for seq in dataset.sequences:
+        if seq.name not in present:
+            strays = sorted(present - {s.name for s in dataset.sequences})
+            close = [p for p in strays if p.lower() == seq.name.lower()] or difflib.get_close_matches(
+                seq.name, strays, n=1
+            )
+            hint = f" (found a folder {close[0]!r}: wrong sequence name?)" if close else ""
+            raise ResultsError(f"{tracker}: no results for sequence {seq.name!r}: {base / seq.name} not found{hint}")
+        gt = ground_truth.get(seq.name) if ground_truth is not None else None
+        if gt is None:
+            gt = _GroundTruth(seq, protocol)
+            if ground_truth is not None:
+                ground_truth[seq.name] = gt
+        scores.append(score_sequence(seq, base / seq.name, protocol, gt))
+    return aggregate(tracker, scores, dataset, protocol)
+
+
+def evaluate_results(
+    dataset: Dataset, results_root: str | Path, protocol: VotProtocol = VOT2020, trackers: list[str] | None = None
+) -> VotEvaluation:
+    """Score every tracker folder of ``results_root`` (a workspace's ``results/``).
+
+    A tracker whose results are incomplete or invalid is reported in ``errors`` (the others are still
+    scored); result folders for sequences that are not in the dataset are listed in ``warnings``.
+    """
+    root = Path(results_root)
+    names = list(trackers) if trackers else ws.list_trackers(root, protocol.experiment)
+    if not names:
+        raise ResultsError(
+            f"{root}: no tracker folders with a {protocol.experiment!r} experiment (expected "
+            f"<results>/<tracker>/{protocol.experiment}/<sequence>/<sequence>_<anchor:08d>.bin|.txt)"
+        )
+    known = {s.name for s in dataset.sequences}
+    ev = VotEvaluation(dataset, protocol, [])
+    cache: dict[str, _GroundTruth] = {}
+    for name in names:
+        base = root / name / protocol.experiment
+        if base.is_dir():
+            extra = sorted(p.name for p in base.iterdir() if p.is_dir() and p.name not in known)
+            if extra:
+                ev.warnings.append(f"{name}: results for sequences not in the dataset ignored: {', '.join(extra[:5])}"
+                                   + (" ..." if len(extra) > 5 else ""))  # fmt: skip
+        try:
+            ev.results.append(evaluate_tracker(dataset, root, name, protocol, cache))
+        except OdtrackEvalError as exc:
+            ev.errors[name] = str(exc)
+    return ev
