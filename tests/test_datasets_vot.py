@@ -143,3 +143,14 @@ def test_legacy_layout_without_sequence_file(tmp_path):
     seq = load_dataset("vot2020", tmp_path)["seq1"]
     assert len(seq) == 3 and seq.extra["regions"][2] == rg.Special(0)  # length from the frames
     assert seq.frame_paths()[0] == d / "00000001.jpg"
+
+
+def test_load_dataset_sequences_option_works_for_adapters_without_it(tmp_path) -> None:
+    """`--sequence` must work for every benchmark: load_dataset selects after loading when needed."""
+    from odtrack_eval.datasets import load_dataset
+    from tests.fixtures.vot import make_vot
+
+    seqs = make_vot(tmp_path / "sequences")
+    wanted = [seqs[-1].name, seqs[0].name]
+    ds = load_dataset("vot2020", tmp_path / "sequences", sequences=wanted)
+    assert ds.names == wanted

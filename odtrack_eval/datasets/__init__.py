@@ -8,6 +8,7 @@ loading one benchmark never imports the others.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,12 +49,21 @@ def get_spec(name: str) -> DatasetSpec:
 
 
 def load_dataset(name: str, root: str | Path, **options: object) -> Dataset:
-    """Load benchmark ``name`` from ``root`` (layout auto-detected by the adapter)."""
+    """Load benchmark ``name`` from ``root`` (layout auto-detected by the adapter).
+
+    ``sequences=[...]`` restricts to those names for every adapter: passed to adapters that can
+    load a partial root, applied after loading for the others.
+    """
     spec = get_spec(name)
     module_name, func_name = spec.loader.split(":")
     module = importlib.import_module(f"odtrack_eval.datasets.{module_name}")
     func = getattr(module, func_name)
-    return func(Path(root).expanduser(), **{**dict(spec.options), **options})
+    sequences = options.pop("sequences", None)
+    if sequences is not None and "sequences" in inspect.signature(func).parameters:
+        options["sequences"] = sequences  # the adapter loads only these (a partial root is fine)
+        sequences = None
+    dataset = func(Path(root).expanduser(), **{**dict(spec.options), **options})
+    return dataset.select(list(sequences)) if sequences is not None else dataset
 
 
 register(DatasetSpec("lasot", "lasot:load_lasot", "LaSOT test set (280 sequences)", "LASOT_ROOT", "lasot"))
