@@ -39,7 +39,7 @@ def compare(
 
     if a == b:
         raise typer.BadParameter("A and B are the same tracker", param_hint="A B")
-    ds, proto = load_for_protocol(dataset, root, protocol)
+    ds, proto = load_for_protocol(dataset, root, protocol, command="compare")
     ev = evaluate_folder(ds, results, proto, trackers=[a, b], cache=not no_cache)
     found = {r.tracker: r for r in ev.results}
     for name in (a, b):

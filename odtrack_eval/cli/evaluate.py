@@ -11,8 +11,9 @@ import typer
 
 from odtrack_eval.cli import app
 from odtrack_eval.datasets import load_dataset
+from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, default_protocol, get_protocol
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, default_protocol, get_protocol
 from odtrack_eval.report import tables
 from odtrack_eval.vot.protocol import VotProtocol
 
@@ -43,12 +44,24 @@ PROTOCOL_HELP = (
 )
 
 
-def load_for_protocol(dataset: str, root: Path | None, protocol: str | None, **options: object):
-    """Check the protocol name, load the dataset, and resolve the protocol (default: by benchmark)."""
+def load_for_protocol(
+    dataset: str, root: Path | None, protocol: str | None, *, command: str | None = None, **options: object
+):
+    """Check the protocol name, load the dataset, and resolve the protocol (default: by benchmark).
+
+    ``command`` names a command that handles one-pass (OPE-family) protocols only; a VOT protocol
+    then gets a clear error instead of a failure deep inside.
+    """
     if protocol is not None:
         get_protocol(protocol)  # fail on a typo before loading anything
     ds = load_dataset(dataset, resolve_dataset_root(dataset, root), **options)
-    return ds, get_protocol(protocol or default_protocol(ds.tag))
+    proto = get_protocol(protocol or default_protocol(ds.tag))
+    if command is not None and not isinstance(proto, Protocol):
+        raise OdtrackEvalError(
+            f"`odtrack-eval {command}` works with the one-pass protocols; for {proto.name} use "
+            "`odtrack-eval evaluate` (scores, JSON) or vot-toolkit's `vot report` on the workspace"
+        )
+    return ds, proto
 
 
 @app.command()

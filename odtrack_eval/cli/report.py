@@ -46,7 +46,7 @@ def report(
     from odtrack_eval.report.build import build_report
 
     start = time.perf_counter()
-    ds, proto = load_for_protocol(dataset, root, protocol)
+    ds, proto = load_for_protocol(dataset, root, protocol, command="report")
     ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
     for name, err in ev.errors.items():
         typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
