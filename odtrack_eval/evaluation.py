@@ -14,21 +14,23 @@ from __future__ import annotations
 import hashlib
 import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from odtrack_eval import __version__
 from odtrack_eval.errors import OdtrackEvalError, ResultsError
-from odtrack_eval.metrics.ope import METRICS, OPEResult, evaluate_runs, tracking_fps
+from odtrack_eval.metrics.ope import METRICS, OPEResult, _both, evaluate_runs, tracking_fps
 from odtrack_eval.protocols import Protocol
-from odtrack_eval.results import discover_trackers, load_tracker, validate_run
+from odtrack_eval.results import Finding, RunResults, discover_trackers, load_tracker, validate_run
 from odtrack_eval.results.cache import CacheOption, ContentCache, resolve_cache
-from odtrack_eval.results.layout import TrackerRuns
+from odtrack_eval.results.layout import RunFiles, TrackerRuns
+from odtrack_eval.results.reader import _digest_listing, _list_run, _load_listing, _read_listing, _RunListing
 from odtrack_eval.sequence import Dataset
 
 #: Bump when the cached arrays change meaning or layout.
-_CACHE_FORMAT = "ope-curves-v4"
+_CACHE_FORMAT = "ope-curves-v5"
 
 #: Findings that are only worth a warning (fatal ones are raised by the protocol in the engine).
 WARN_KINDS = ("looks_like_corners", "length_mismatch", "zero_size")
@@ -84,15 +86,22 @@ def _select_entries(entries: list[TrackerRuns], trackers: list[str] | None, resu
     return [e for e in entries if e.name in wanted or e.tracker in wanted]
 
 
-def _entry_key(entry: TrackerRuns, names: list[str], salt: str) -> str:
-    """Content key of one entry's result files for ``names`` (raises if a file is missing)."""
-    blobs = []
-    for run in entry.runs:
-        found, missing = run.match(names)
-        if missing:
-            raise ResultsError(f"{run.folder}: no result file for {missing[:5]}")
-        blobs += [found[n].read_bytes() for n in names]
-    return ContentCache.key(blobs, salt)
+def _entry_key(listed: list[tuple[RunFiles, _RunListing, list[bytes], list[bytes]]], salt: str) -> str:
+    """Content key of one entry: the digests of every box and time file of every run, in order.
+
+    Time files are part of the key because the cached result holds the tracking speed.
+    """
+    items: list[bytes] = []
+    for run, listing, box_digests, time_digests in listed:
+        header = f"run\0{run.run_id}\0{len(box_digests)}\0{len(time_digests)}\0" + "\0".join(listing.time_names)
+        items.append(hashlib.sha256(header.encode()).digest())
+        items += box_digests
+        items += time_digests
+    return ContentCache.key_from_digests(items, salt)
+
+
+def _check_runs(runs: list[RunResults], dataset: Dataset) -> list[Finding]:
+    return [f for run in runs for f in validate_run(run, dataset)]
 
 
 def _from_cache(
@@ -150,8 +159,11 @@ def evaluate_folder(
     out = Evaluation(dataset, protocol)
     names = dataset.names
     usable = []
+    matches: dict[int, tuple[dict[str, Path], list[str]]] = {}  # id(run) -> run.match(names)
     for entry in entries:
-        missing = sorted({m for run in entry.runs for m in run.match(names)[1]})
+        for run in entry.runs:
+            matches[id(run)] = run.match(names)
+        missing = sorted({m for run in entry.runs for m in matches[id(run)][1]})
         if missing and not allow_missing:
             try:
                 load_tracker(entry, dataset)  # raises the reader's message listing the missing files
@@ -167,17 +179,37 @@ def evaluate_folder(
     salt = f"{_CACHE_FORMAT}\0{__version__}\0{protocol!r}\0{dataset_fingerprint(evaluated)}" if store else ""
     for entry in usable:
         try:
-            key = _entry_key(entry, evaluated.names, salt) if store else None
+            key = None
+            if store:
+                listings = [
+                    (run, _list_run(run, evaluated, False, None if excluded else matches[id(run)]))
+                    for run in entry.runs
+                ]
+                key = _entry_key([(run, li, *_digest_listing(li)) for run, li in listings], salt)
             hit = store.get(key) if store else None
             cached = _from_cache(hit, entry.name, evaluated, protocol) if hit is not None else None
             if cached is not None:
                 result, warnings = cached
             else:
-                runs = load_tracker(entry, evaluated, cache=cache)
-                warnings = [
-                    f"{entry.name}: {f}" for run in runs for f in validate_run(run, evaluated) if f.kind in WARN_KINDS
-                ]
-                result = evaluate_runs(entry.name, evaluated, [r.boxes for r in runs], protocol)
+                if store:
+                    # The lookup hashed the files without keeping their bytes (fastest for a hit).
+                    # Now read them once more, keep and hash them: the parser reuses both, and the
+                    # result is stored under the key of exactly the bytes parsed, even if a file
+                    # changed since the lookup.
+                    data = [_read_listing(li) for _, li in listings]
+                    key = _entry_key(
+                        [(run, li, d[0][1], d[1][1]) for (run, li), d in zip(listings, data, strict=True)], salt
+                    )
+                    runs = [_load_listing(run, li, store, d) for (run, li), d in zip(listings, data, strict=True)]
+                else:
+                    runs = load_tracker(entry, evaluated, cache=False)
+                # Checking the files and scoring them are independent: two threads (the checks
+                # fill the second core while prepare_run works alone on the first).
+                result, findings = _both(
+                    partial(evaluate_runs, entry.name, evaluated, [r.boxes for r in runs], protocol),
+                    partial(_check_runs, runs, evaluated),
+                )
+                warnings = [f"{entry.name}: {f}" for f in findings if f.kind in WARN_KINDS]
                 result.fps = tracking_fps([t for r in runs for t in r.times.values()])
                 if store:
                     store.put(key, _to_cache(result, warnings))
