@@ -137,18 +137,28 @@ def evaluate(
             parts.append(tables.attribute_table(ev))
         if per_sequence:
             parts.append(tables.sequence_table(ev))
-        writer = {
-            OutputFormat.table: lambda t: tables.to_text(t, color=sys.stdout.isatty()),
-            OutputFormat.markdown: tables.to_markdown,
-            OutputFormat.latex: tables.to_latex,
-            OutputFormat.csv: tables.to_csv,
-        }[fmt]
-        text = "\n\n".join(writer(t) for t in parts if t.rows)
-        if text:
-            typer.echo(text)
-    for name, err in ev.errors.items():
+        _print_tables(parts, fmt)
+    _finish(ev.errors)
+
+
+def _print_tables(parts: list, fmt: OutputFormat) -> None:
+    """Write tables in a text format (one blank line between them; nothing for empty tables)."""
+    writer = {
+        OutputFormat.table: lambda t: tables.to_text(t, color=sys.stdout.isatty()),
+        OutputFormat.markdown: tables.to_markdown,
+        OutputFormat.latex: tables.to_latex,
+        OutputFormat.csv: tables.to_csv,
+    }[fmt]
+    text = "\n\n".join(writer(t) for t in parts if t.rows)
+    if text:
+        typer.echo(text)
+
+
+def _finish(errors: dict[str, str]) -> None:
+    """Report per-tracker errors after the others' numbers; exit 1 if there were any."""
+    for name, err in errors.items():
         typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
-    if ev.errors:
+    if errors:
         raise typer.Exit(1)
 
 
@@ -169,16 +179,5 @@ def _evaluate_vot(ds, results: Path, proto: VotProtocol, fmt: OutputFormat, trac
             parts.append(report.tag_table(ev))
         if per_sequence:
             parts.append(report.sequence_table(ev))
-        writer = {
-            OutputFormat.table: lambda t: tables.to_text(t, color=sys.stdout.isatty()),
-            OutputFormat.markdown: tables.to_markdown,
-            OutputFormat.latex: tables.to_latex,
-            OutputFormat.csv: tables.to_csv,
-        }[fmt]
-        text = "\n\n".join(writer(t) for t in parts if t.rows)
-        if text:
-            typer.echo(text)
-    for name, err in ev.errors.items():
-        typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
-    if ev.errors:
-        raise typer.Exit(1)
+        _print_tables(parts, fmt)
+    _finish(ev.errors)
