@@ -253,21 +253,25 @@ def _strip_ansi(s: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", s)
 
 
+def _marked(
+    table: Table, ranks: dict[str, dict[str, int]], name: str, vals: dict, column: Column, best: str, second: str
+) -> str:
+    """The formatted value, wrapped in ``best``/``second`` (format strings) when it ranks first/second."""
+    s = _fmt(vals.get(column.key), column.decimals)
+    rank = ranks[name].get(column.key) if len(table.rows) > 1 else None
+    return best.format(s) if rank == 1 else second.format(s) if rank == 2 else s
+
+
 def to_markdown(table: Table) -> str:
     ranks = table.ranks()
     labels = [f"{c.group} {c.label}" if c.group else c.label for c in table.columns]
     lines = [f"**{table.title}**", "", "| Tracker | " + " | ".join(labels) + " |"]
     lines.append("|---|" + "---:|" * len(table.columns))
     for name, vals in table.rows:
-        cells = []
-        for c in table.columns:
-            s = _fmt(vals.get(c.key), c.decimals)
-            r = ranks[name].get(c.key)
-            if len(table.rows) > 1 and r == 1:
-                s = f"**{s}**"
-            elif len(table.rows) > 1 and r == 2:
-                s = f"_{s}_"
-            cells.append(s + _spread_text(table, name, c))
+        cells = [
+            _marked(table, ranks, name, vals, c, "**{}**", "_{}_") + _spread_text(table, name, c)
+            for c in table.columns
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.extend(["", *table.notes] if table.notes else [])
     return "\n".join(lines)
@@ -301,12 +305,7 @@ def to_latex(table: Table) -> str:
     for name, vals in table.rows:
         cells = []
         for c in table.columns:
-            s = _fmt(vals.get(c.key), c.decimals)
-            r = ranks[name].get(c.key)
-            if len(table.rows) > 1 and r == 1:
-                s = rf"\textbf{{{s}}}"
-            elif len(table.rows) > 1 and r == 2:
-                s = rf"\underline{{{s}}}"
+            s = _marked(table, ranks, name, vals, c, r"\textbf{{{}}}", r"\underline{{{}}}")
             sp = table.spreads.get(name, {}).get(c.key)
             if sp is not None:
                 s += rf"$\pm${sp.std:.{c.decimals}f}"
