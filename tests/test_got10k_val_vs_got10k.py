@@ -104,3 +104,15 @@ def test_cli_reports_ao_sr_for_got10k_val(tmp_path: Path) -> None:
     assert set(next(iter(entry["sequences"].values()))) == {"ao", "sr50", "sr75"}
     table = subprocess.run(cmd, capture_output=True, text=True)
     assert "AO" in table.stdout and "SR0.5" in table.stdout and "AUC" not in table.stdout
+
+
+def test_report_for_got10k_val_plots_the_pooled_success_curve(tmp_path: Path) -> None:
+    from odtrack_eval.report.build import build_report
+
+    root, results = tmp_path / "GOT-10k", tmp_path / "results" / "GOT-10k"
+    _make(root, results, "trk", 5, 3)
+    ev = evaluate_folder(load_dataset("got10k-val", root), results, get_protocol("got10k-val"), cache=False)
+    files = build_report(ev, tmp_path / "report", results)
+    assert set(files.figures) == {"success"}  # GOT-10k has no precision read-outs
+    assert files.figures["success"]["png"].stat().st_size > 10_000
+    assert "AO" in (tmp_path / "report" / "leaderboard.txt").read_text()

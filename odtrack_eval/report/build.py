@@ -102,7 +102,8 @@ def build_report(
 
     figs: list[html_report.FigureRef] = []
     fig_dir = out / "figures"
-    for metric, title in CURVES:
+    pooled = evaluation.protocol.aggregation == "frame_pooled"  # GOT-10k reports the success curve only
+    for metric, title in CURVES[:1] if pooled else CURVES:
         paths = plots.curve_plot(results, metric, fig_dir / metric, styles, title=title, cache=cache)
         files.figures[metric] = paths
         figs.append(html_report.FigureRef(title, paths["png"], {"pdf": paths["pdf"]}))

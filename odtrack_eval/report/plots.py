@@ -257,8 +257,15 @@ def draw_curves(
 
 def ope_curves(results: SequenceABC[Any], metric: str) -> list[Curve]:
     """The sequence-mean curve of ``metric`` per tracker (OPEResult list), with its score."""
-    key = {"success": "auc", "precision": "precision", "norm_precision": "norm_precision"}[metric]
-    return [Curve(r.tracker, np.asarray(r.grids[metric]), r.average_curve(metric), r.scores()[key]) for r in results]
+    out = []
+    for r in results:
+        if r.protocol.aggregation == "frame_pooled":  # GOT-10k: the curve over pooled frames, scored by AO
+            y, score = r.pooled_curve(), r.scores()["ao"]
+        else:
+            key = {"success": "auc", "precision": "precision", "norm_precision": "norm_precision"}[metric]
+            y, score = r.average_curve(metric), r.scores()[key]
+        out.append(Curve(r.tracker, np.asarray(r.grids[metric]), y, score))
+    return out
 
 
 def curve_plot(
@@ -272,6 +279,8 @@ def curve_plot(
 ) -> dict[str, Path]:
     """Success / precision / normalized-precision plot of OPE results (legend sorted by score)."""
     xlabel, default_title, score_label, _, xlim = CURVE_INFO[metric]
+    if results and results[0].protocol.aggregation == "frame_pooled":
+        score_label = "AO"
     curves = ope_curves(results, metric)
     ylabel = {"success": "Success rate (%)", "precision": "Precision (%)",
               "norm_precision": "Normalized precision (%)"}[metric]  # fmt: skip
