@@ -50,16 +50,16 @@ class Batch:
 # ------------------------------------------------------------------------------------- generic
 
 
+def _blank(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, list, dict[int, rg.Region]]:
+    """Arrays of a batch of ``n`` regions before filling: all special/empty, no crops, no polygons."""
+    box = np.tile(np.array([0, 0, -1, -1], _I64), (n, 1))
+    return np.zeros(n, np.int8), np.zeros(n, bool), np.zeros((n, 4), _I64), box, np.zeros(n, _I64), [None] * n, {}
+
+
 def from_regions(regions: list[rg.Region]) -> Batch:
     """Build from region objects (already in the toolkit's in-memory view)."""
     n = len(regions)
-    kind = np.zeros(n, np.int8)
-    special = np.zeros(n, bool)
-    bounds = np.zeros((n, 4), _I64)
-    box = np.tile(np.array([0, 0, -1, -1], _I64), (n, 1))
-    count = np.zeros(n, _I64)
-    crops: list = [None] * n
-    polys: dict[int, rg.Region] = {}
+    kind, special, bounds, box, count, crops, polys = _blank(n)
     for i, r in enumerate(regions):
         s = Shape(r)
         kind[i], special[i], bounds[i], box[i], count[i], crops[i] = s.kind, s.special, s.bounds, s.box, s.count, s.crop
@@ -75,14 +75,8 @@ def ground_truth(regions: list[rg.Region]) -> tuple[Batch, np.ndarray]:
     empty at (0, 0)), ``is_empty`` on the read mask (no pixels, or one pixel wide or high) and the batch.
     """
     n = len(regions)
-    kind = np.zeros(n, np.int8)
-    special = np.zeros(n, bool)
+    kind, special, bounds, box, count, crops, polys = _blank(n)
     empty = np.zeros(n, bool)
-    bounds = np.zeros((n, 4), _I64)
-    box = np.tile(np.array([0, 0, -1, -1], _I64), (n, 1))
-    count = np.zeros(n, _I64)
-    crops: list = [None] * n
-    polys: dict[int, rg.Region] = {}
     for i, r in enumerate(regions):
         if isinstance(r, rg.Mask):
             m = r.mask if r.mask.dtype == np.bool_ else np.asarray(r.mask) != 0
