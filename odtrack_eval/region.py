@@ -243,9 +243,16 @@ def read_regions(path: str | Path) -> list[Region]:
     """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise FormatError(path, "file not found") from None
+    return parse_regions(data, path)
+
+
+def parse_regions(data: bytes, path: str | Path = "<regions>") -> list[Region]:
+    """The regions of a trajectory file's bytes (see :func:`read_regions`); ``path`` names it in errors."""
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FormatError(path, f"not UTF-8 text ({exc.reason})") from None
     lines = text.splitlines()

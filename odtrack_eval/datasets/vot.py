@@ -18,8 +18,11 @@ What a :class:`Sequence` holds:
   frames whose region is a special code or an empty mask get a **NaN row** and
   ``visible=False`` (there is no box to evaluate; the VOT analyses use the raw regions).
 * ``extra["regions"]``: the regions exactly as written (apply ``region.toolkit_read`` for the
-  toolkit's in-memory view); a ground truth shorter than the sequence is padded with
-  ``Special(0)`` (unknown), as the toolkit does.
+  toolkit's in-memory view), each parsed on first access; a ground truth shorter than the
+  sequence is padded with ``Special(0)`` (unknown), as the toolkit does.
+* ``extra["ground_truth"]``: the same file as the VOT analyses use it
+  (:class:`odtrack_eval.vot.batch.GroundTruthFile`: the toolkit's view as arrays and mask row
+  segments, and its ``is_empty`` flags), read in one vectorised pass.
 * ``extra["tags"]``: {tag name: bool array}; ``extra["anchors"]``: ``anchor.value`` as float
   array (None if absent); ``extra["values"]``: the other ``*.value`` files.
 * ``extra["image_size"]``: (W, H) from ``width``/``height`` in ``sequence``; if missing it is
@@ -35,10 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
-from odtrack_eval import region as rg
 from odtrack_eval.datasets._layout import collect, package_names, read_names
 from odtrack_eval.errors import FormatError, LayoutError, OdtrackEvalError
 from odtrack_eval.sequence import Dataset, FrameSource, Sequence
+from odtrack_eval.vot.batch import read_ground_truth
 
 #: The per-frame tags shipped with VOT short-term datasets (pysot-toolkit ``vot.py`` names).
 TAG_NAMES = {
@@ -124,19 +127,15 @@ def _load_sequence(base: Path, name: str) -> Sequence:
     legacy = not meta_path.is_file()
     props = {} if legacy else read_properties(meta_path)
     gt_path = folder / props.get("groundtruth", "groundtruth.txt")
-    regions = rg.read_regions(gt_path)
     pattern = "%08d.jpg" if legacy else _channel_pattern(props)
     length = None if legacy else _int_property(props, "length", meta_path)
     has_frames = (folder / (pattern % 1)).is_file()
     if length is None:
-        length = _count_frames(folder, pattern) if has_frames else 0
-        length = max(length, len(regions))
-    if len(regions) > length:
-        raise FormatError(gt_path, f"{len(regions)} regions for a {length}-frame sequence", None, f"{length} lines")
-    if len(regions) == 0:
-        raise FormatError(gt_path, "no region in the file", None, "one region per frame")
-    regions += [rg.Special(rg.UNKNOWN)] * (length - len(regions))
-    boxes = np.array([rg.region_to_bbox(r) for r in regions], dtype=np.float64).reshape(-1, 4)
+        gt = read_ground_truth(gt_path, _count_frames(folder, pattern) if has_frames else 0, at_least=True)
+        length = len(gt.regions)
+    else:
+        gt = read_ground_truth(gt_path, length)
+    boxes = gt.boxes
     visible = ~np.isnan(boxes).any(axis=1)
 
     tags: dict[str, np.ndarray] = {}
@@ -148,7 +147,8 @@ def _load_sequence(base: Path, name: str) -> Sequence:
     width = None if legacy else _int_property(props, "width", meta_path)
     height = None if legacy else _int_property(props, "height", meta_path)
     extra = {
-        "regions": regions,
+        "regions": gt.regions,
+        "ground_truth": gt,
         "tags": tags,
         "anchors": anchors,
         "values": values,

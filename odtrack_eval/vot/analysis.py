@@ -29,6 +29,8 @@ an ``_ignore`` object are not supported (VOT2020 has none).
 from __future__ import annotations
 
 import difflib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,11 +213,15 @@ class _GroundTruth:
     """Toolkit view of one sequence's ground truth, each frame prepared once on first use."""
 
     def __init__(self, sequence: Sequence, protocol: VotProtocol):
+        loaded = sequence.extra.get("ground_truth")
         regions = sequence.extra.get("regions")
         if regions is None:
             raise OdtrackEvalError(f"sequence {sequence.name!r} has no VOT regions (not loaded by the vot adapter)")
         self.raw = regions
-        self.batch, self.empty = batch.ground_truth(regions)
+        if isinstance(loaded, batch.GroundTruthFile):
+            self.batch, self.empty = loaded.batch, loaded.empty
+        else:
+            self.batch, self.empty = batch.ground_truth(list(regions))
         if protocol.bounded:
             from odtrack_eval.datasets.vot import image_size
 
@@ -343,7 +349,7 @@ def evaluate_tracker(
     if not base.is_dir():
         raise ResultsError(f"{base}: not found (expected <results>/{tracker}/{protocol.experiment}/<sequence>/...)")
     present = {p.name for p in base.iterdir() if p.is_dir()}
-    scores = []
+    jobs = []
     for seq in dataset.sequences:
         if seq.name not in present:
             strays = sorted(present - {s.name for s in dataset.sequences})
@@ -357,8 +363,25 @@ def evaluate_tracker(
             gt = _GroundTruth(seq, protocol)
             if ground_truth is not None:
                 ground_truth[seq.name] = gt
-        scores.append(score_sequence(seq, base / seq.name, protocol, gt))
+        jobs.append((seq, gt))
+
+    # sequences are independent and their work is large numpy passes (which release the GIL): one thread
+    # per core; map() hands results (and the first error) back in sequence order, as a loop would
+    def score(job: tuple[Sequence, _GroundTruth]) -> SequenceScore:
+        return score_sequence(job[0], base / job[0].name, protocol, job[1])
+
+    workers = _workers(len(jobs))
+    if workers == 1:
+        scores = [score(job) for job in jobs]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            scores = list(pool.map(score, jobs))
     return aggregate(tracker, scores, dataset, protocol)
+
+
+def _workers(jobs: int) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cores, jobs, 8))
 
 
 def evaluate_results(

@@ -1,0 +1,148 @@
+"""The vectorised trajectory / ground-truth readers of ``odtrack_eval.vot.batch`` against the exact
+per-line reader (``region.read_regions`` + ``batch.ground_truth``) and the scalar overlap.
+
+Expected values come from the independent per-region code paths (Python ``int()`` for integers,
+``region.parse_region`` / ``rle_decode`` / bitmap crops for regions, ``overlap.region_overlap`` for
+overlaps), never from the code under test.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from odtrack_eval import region as rg
+from odtrack_eval.errors import FormatError
+from odtrack_eval.vot import batch
+from odtrack_eval.vot import workspace as ws
+from odtrack_eval.vot.overlap import region_overlap
+
+
+def _random_region(rng: np.random.Generator, masks_only: bool = False) -> rg.Region:
+    k = 2 if masks_only else int(rng.integers(0, 6))
+    if k == 0:
+        return rg.Special(int(rng.integers(0, 3)))
+    if k == 1:
+        return rg.Rectangle(*rng.uniform(-10, 40, 2).round(2).tolist(), *rng.uniform(-3, 25, 2).round(2).tolist())
+    if k == 3:
+        return rg.Polygon(rng.uniform(-5, 40, (int(rng.integers(3, 6)), 2)).round(1))
+    if k == 4:  # thin at the patch origin (toolkit_read empties it) or one pixel high
+        return rg.Mask(np.ones((int(rng.integers(1, 4)), 1), bool), (int(rng.integers(-3, 30)), 2))
+    h, w = (int(v) for v in rng.integers(0, 14, 2))
+    m = rng.random((h, w)) < rng.random()
+    if h and w and rng.random() < 0.3:
+        m[:, :] = True  # full rows: runs wrap over several rows
+    return rg.Mask(m, (int(rng.integers(-8, 35)), int(rng.integers(-8, 30))))
+
+
+def _segment_set(b: batch.Batch) -> set[tuple[int, int, int]]:
+    """Set pixels of all masks as (region, row, column) triples (order- and split-independent)."""
+    s = b.segments
+    out = set()
+    for o, y, x0, x1 in zip(s.owner.tolist(), s.y.tolist(), s.x0.tolist(), s.x1.tolist(), strict=True):
+        out.update((o, y, x) for x in range(x0, x1 + 1))
+    return out
+
+
+def _bitmap_set(regions: list[rg.Region]) -> set[tuple[int, int, int]]:
+    out = set()
+    for i, r in enumerate(regions):
+        if isinstance(r, rg.Mask):
+            ys, xs = np.nonzero(r.mask)
+            out.update((i, int(y) + r.offset[1], int(x) + r.offset[0]) for y, x in zip(ys, xs, strict=True))
+    return out
+
+
+def test_integer_parser_equals_int() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        n = int(rng.integers(1, 20))
+        low, high = -(10 ** int(rng.integers(1, 16))), 10 ** int(rng.integers(1, 16))
+        tokens = [str(int(v)) for v in rng.integers(low, high, n)]
+        got = batch._integers(",".join(tokens).encode())
+        assert got is not None and got.tolist() == [int(t) for t in tokens]
+    assert batch._integers(b"007,-0,5").tolist() == [7, 0, 5]
+    for bad in [b"", b"1,,2", b",1", b"1,", b"1-2", b"-", b"--1", b"1.5", b"1 ,2", b"+1", b"1234567890123456", b"1e3"]:
+        assert batch._integers(bad) is None, bad
+
+
+@pytest.mark.parametrize("masks_only", [True, False])
+def test_ground_truth_reader_equals_exact_reader(tmp_path: Path, masks_only: bool) -> None:
+    rng = np.random.default_rng(11)
+    regions = [_random_region(rng, masks_only) for _ in range(300)]
+    path = tmp_path / "groundtruth.txt"
+    rg.write_regions(path, regions)
+    fast = batch.read_ground_truth(path, 320)  # padded with 20 unknown codes
+    padded = rg.read_regions(path) + [rg.Special(rg.UNKNOWN)] * 20
+    want, want_empty = batch.ground_truth(padded)
+    for name in ("kind", "special", "bounds", "box", "count"):
+        np.testing.assert_array_equal(getattr(fast.batch, name), getattr(want, name), err_msg=name)
+    assert fast.batch.segments.ordered
+    assert _segment_set(fast.batch) == _segment_set(want) == _bitmap_set([rg.toolkit_read(r) for r in padded])
+    np.testing.assert_array_equal(fast.empty, want_empty)
+    np.testing.assert_array_equal(fast.boxes, np.array([rg.region_to_bbox(r) for r in padded]))
+    assert len(fast.regions) == 320 and all(fast.regions[i] == padded[i] for i in range(320))
+    assert fast.regions[-1] == rg.Special(rg.UNKNOWN) and fast.regions[2:4] == padded[2:4]
+
+
+def test_ground_truth_reader_errors(tmp_path: Path) -> None:
+    path = tmp_path / "groundtruth.txt"
+    path.write_text("m0,0,2,2,0,5\n")
+    with pytest.raises(FormatError, match=r"groundtruth.txt:1: bad mask RLE: runs cover 5 pixels"):
+        batch.read_ground_truth(path, 1)
+    path.write_text("1,2,3,4\n1,2,3,4\n")
+    with pytest.raises(FormatError, match="2 regions for a 1-frame sequence"):
+        batch.read_ground_truth(path, 1)
+    assert len(batch.read_ground_truth(path, 1, at_least=True).regions) == 2
+    path.write_text("m0,0,2.0,2,0,4\nnan,1,2,3\n1,2,x,4\n")  # not for the fast path: the exact reader decides
+    with pytest.raises(FormatError, match=r"groundtruth.txt:1: mask value is not an integer"):
+        batch.read_ground_truth(path, 3)
+    path.write_text("nan,1,2,3\n1,2,3,4\n")
+    g = batch.read_ground_truth(path, 2)
+    assert g.regions[0] == rg.Special(rg.UNKNOWN) and g.empty.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_segment_overlaps_equal_scalar_overlap(tmp_path: Path, binary: bool) -> None:
+    """Prediction segments against ground-truth segments (the row join), rectangles and windows that clip."""
+    rng = np.random.default_rng(5 + binary)
+    n = 600
+    preds = [_random_region(rng, masks_only=i % 2 == 0) for i in range(n)]
+    gts = [_random_region(rng, masks_only=i % 3 != 0) for i in range(n)]
+    data = ws.encode_binary(preds) if binary else "".join(rg.format_region(r) + "\n" for r in preds).encode()
+    pb = batch.from_binary(data) if binary else batch.from_text(data)
+    view = preds if binary else [rg.toolkit_read(r) for r in preds]
+    path = tmp_path / "groundtruth.txt"
+    rg.write_regions(path, gts)
+    gb = batch.read_ground_truth(path).batch
+    frames = rng.permutation(n)
+    for size in [(30, 25), (12, 9)]:
+        for legacy in (False, True):
+            got = batch.overlaps(pb, gb, frames, size, legacy)
+            want = [region_overlap(view[j], rg.toolkit_read(gts[f]), size, legacy) for j, f in enumerate(frames)]
+            np.testing.assert_allclose(got, want, atol=1e-12)
+    # the same ground-truth frame paired with several predictions
+    rep = np.repeat(np.arange(n // 3), 3)
+    got = batch.overlaps(pb, gb, rep, (30, 25))
+    want = [region_overlap(view[j], rg.toolkit_read(gts[f]), (30, 25)) for j, f in enumerate(rep)]
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_lazy_crops_equal_the_written_masks() -> None:
+    rng = np.random.default_rng(2)
+    preds = [_random_region(rng, masks_only=True) for _ in range(200)]
+    b = batch.from_binary(ws.encode_binary(preds))
+    for i, r in enumerate(preds):
+        assert (b.kind[i] == batch.MASK) == bool(r.mask.any())
+        if r.mask.any():
+            np.testing.assert_array_equal(b.crop(i), rg.mask_from_full(r.mask).mask)
+
+
+def test_fast_text_path_rejects_what_int_rejects() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(FormatError, match=r":1: mask value is not an integer"):
+            batch.from_text(b"m0,0,2,2,1e0,3\n")
