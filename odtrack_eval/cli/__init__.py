@@ -54,6 +54,7 @@ COMMAND_MODULES = [
     "reproduce",
     "demo",
     "vot",
+    "trackers",
 ]
 
 

@@ -150,6 +150,17 @@ def _import_factory(definition: TrackerDefinition) -> Any:
     return obj
 
 
+def describe_tracker(definition: TrackerDefinition) -> list[tuple[str, str]]:
+    """What the implementation says about this variant: ``(label, value)`` rows (architecture, parameter
+    counts, ...), or ``[]``. A factory opts in with a ``describe`` attribute taking the definition's
+    parameters; nothing is built and no checkpoint is read."""
+    factory = _import_factory(definition)
+    describe = getattr(factory, "describe", None)
+    if not callable(describe):
+        return []
+    return [(str(k), str(v)) for k, v in describe(**dict(definition.parameters))]
+
+
 def build_tracker(definition: TrackerDefinition, device: str = "cpu") -> Any:
     """Instantiate the tracker described by ``definition`` on ``device``."""
     definition.check_checkpoint()

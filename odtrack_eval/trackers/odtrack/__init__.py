@@ -9,6 +9,7 @@ Importing this package does not import torch; the factories do.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ __all__ = [
     "VARIANTS",
     "OdtrackConfig",
     "create_tracker",
+    "describe",
     "get_config",
     "odtrack_b384",
     "odtrack_b384_got",
@@ -69,3 +71,55 @@ def odtrack_l384_got(checkpoint: str | Path | None = None, device: str = "cpu", 
 def odtrack_test(checkpoint: str | Path | None = None, device: str = "cpu", **params: Any) -> ODTrackTracker:
     """Tiny test model (not released): random weights from ``random_init_seed`` unless a checkpoint is given."""
     return create_tracker("odtrack-test", checkpoint, device, **params)
+
+
+_RUNTIME_OPTIONS = ("device", "precision", "attention", "crop", "threads", "random_init_seed")
+
+
+def describe(variant: str, **params: Any) -> list[tuple[str, str]]:
+    """Architecture and parameter counts of ``variant`` with a definition's ``params`` (config overrides
+    such as ``template_number`` apply; runtime options are shown as given). Counts come from the model
+    built on torch's meta device: no weights, no memory, no checkpoint."""
+    overrides = {k: v for k, v in params.items() if k not in _RUNTIME_OPTIONS}
+    cfg = get_config(variant, **overrides)
+    ce = f"CE_LOC {list(cfg.ce_loc)} (0-based blocks), keep ratios {list(cfg.ce_keep_ratio)}"
+    rows = [
+        ("variant", f"{cfg.name}: {cfg.description}"),
+        ("backbone", f"ViT, width {cfg.embed_dim}, depth {cfg.depth}, {cfg.num_heads} heads, patch {cfg.patch_size}"),
+        ("candidate elimination", ce if cfg.ce_loc else "none"),
+        ("temporal token attention", cfg.attn_type),
+        ("templates", f"{cfg.template_number} x {cfg.template_size} px (factor {cfg.template_factor:g})"),
+        ("search region", f"{cfg.search_size} px (factor {cfg.search_factor:g}), score map {cfg.feat_size_s}^2"),
+        ("released checkpoint", cfg.checkpoint_filename or "none (not a released model)"),
+    ]
+    runtime = {k: params[k] for k in _RUNTIME_OPTIONS if k in params}
+    if runtime:
+        rows.append(("inference options", ", ".join(f"{k}={v}" for k, v in runtime.items())))
+    try:
+        from odtrack_eval.trackers.odtrack.model import flop_counts, parameter_counts
+    except ImportError as exc:  # torch missing: the architecture rows still help
+        rows.append(("parameter count", f"unknown (needs torch: {exc})"))
+        return rows
+    counts = parameter_counts(cfg)
+    flops = flop_counts(cfg)
+    rows += [
+        ("parameter count", f"{counts['total']:,} ({counts['total'] / 1e6:.1f}M)"),
+        ("  backbone / head", f"{counts['backbone']:,} / {counts['head']:,}"),
+        ("  unused 224-px pos_embed", f"{counts['unused_pos_embed']:,} (kept for checkpoint compatibility)"),
+        (
+            "compute per frame",
+            f"{flops['total'] / 2e9:.1f} GMACs = {flops['total'] / 1e9:.1f} GFLOPs (batch 1, "
+            f"{cfg.template_number} templates, CE as configured; torch flop counter)",
+        ),
+    ]
+    return rows
+
+
+for _factory, _variant in (
+    (odtrack_b384, "odtrack-b384"),
+    (odtrack_l384, "odtrack-l384"),
+    (odtrack_b384_got, "odtrack-b384-got"),
+    (odtrack_l384_got, "odtrack-l384-got"),
+    (odtrack_test, "odtrack-test"),
+):
+    _factory.describe = functools.partial(describe, _variant)  # type: ignore[attr-defined]

@@ -127,3 +127,30 @@ def parameter_counts(cfg: OdtrackConfig) -> dict[str, int]:
         "unused_pos_embed": model.backbone.pos_embed.numel(),
         "buffers": sum(b.numel() for b in model.buffers()),
     }
+
+
+def flop_counts(cfg: OdtrackConfig) -> dict[str, int]:
+    """Floating-point operations of one search frame at batch 1 with ``template_number`` templates and
+    candidate elimination as configured, counted by ``torch.utils.flop_counter`` on the meta device (no
+    weights, no memory). A multiply-add counts as 2, so GMACs (what tracking papers usually call
+    "FLOPs") are half of these. Keys: ``total``, ``backbone``, ``head`` and ``modulation`` (the search tokens'
+    product with the temporal token between the two)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.device("meta"):
+        model = ODTrackNet(cfg).eval()
+        templates = [torch.zeros(1, 3, cfg.template_size, cfg.template_size) for _ in range(cfg.template_number)]
+        search = torch.zeros(1, 3, cfg.search_size, cfg.search_size)
+        counter = FlopCounterMode(display=False)
+        with counter, torch.no_grad():
+            model.forward_frame(templates, search)
+    per_module = counter.get_flop_counts()
+    backbone = type(model.backbone).__name__
+    head = type(model.box_head).__name__
+    out = {
+        "total": int(counter.get_total_flops()),
+        "backbone": int(sum(per_module.get(backbone, {}).values())),
+        "head": int(sum(per_module.get(head, {}).values())),
+    }
+    out["modulation"] = out["total"] - out["backbone"] - out["head"]
+    return out

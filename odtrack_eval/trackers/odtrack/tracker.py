@@ -367,8 +367,10 @@ def create_tracker(
 ) -> ODTrackTracker:
     """Factory used by the tracker registry: ``create_tracker(variant, checkpoint, **parameters)``.
 
-    ``device="auto"`` picks ``cuda`` when available. The defaults are the reference path; the fast path is
-    ``attention="sdpa"``, ``precision="bf16"`` (or ``fp16``/``tf32``) and ``crop="torch"``.
+    ``device="auto"`` picks ``cuda`` when available. The defaults are the reference path; the fast path that
+    keeps the boxes is ``attention="sdpa"`` and ``crop="torch"`` in fp32. ``precision="bf16"``/``"fp16"``
+    (autocast) is faster but did not keep the boxes within 1 px on the oracle's random weights
+    (benchmarks/RESULTS.md); ``tf32`` only changes CUDA matmuls.
 
     ``config_overrides`` may change documented config fields such as ``template_number`` or
     ``attn_type`` (``attn_type='separate'`` also needs ``ce_loc=()`` and ``ce_keep_ratio=()``).
