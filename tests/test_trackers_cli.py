@@ -23,7 +23,7 @@ def _vit_flops(cfg, search_tokens_after_ce: list[int]) -> int:
     """Backbone FLOPs: patch embedding, then per block qkv+proj (4 d^2 N), QK^T and AV (2 N^2 d) on the
     tokens entering it and the MLP (8 d^2 N) on the tokens left after its elimination."""
     d = cfg.embed_dim
-    n_t = cfg.template_number * cfg.feat_size_t**2
+    n_t = (cfg.template_number + 1) * cfg.feat_size_t**2  # steady state: the first + TEMPLATE_NUMBER templates
     n_s = cfg.feat_size_s**2
     macs = (n_t + n_s) * 3 * cfg.patch_size**2 * d
     kept = dict(zip(cfg.ce_loc, search_tokens_after_ce, strict=True))
@@ -56,10 +56,10 @@ def test_trackers_info_prints_the_official_parameter_count() -> None:
     lines = {line.split("  ", 1)[0].strip(): line.split("  ", 1)[-1].strip() for line in out.stdout.splitlines()}
     assert lines["parameter count"] == "92,826,501 (92.8M)"
     assert lines["candidate elimination"].startswith("CE_LOC [3, 6, 9]")
-    assert lines["templates"].startswith("3 x 192 px")
+    assert lines["templates"].startswith("192 px (factor 2); TEMPLATE_NUMBER 3: up to 4 per frame")
     assert lines["results folder"] == "<results>/odtrack/baseline[_NNN]/<dataset>/"
     got = _cli("trackers", "info", "odtrack-l384-got")
-    assert "templates                  4 x 192 px" in got.stdout and "312,283,525" in got.stdout
+    assert "TEMPLATE_NUMBER 4: up to 5 per frame" in got.stdout and "312,283,525" in got.stdout
 
 
 def test_trackers_list_and_unknown_name() -> None:

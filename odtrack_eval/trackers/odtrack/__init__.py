@@ -88,7 +88,11 @@ def describe(variant: str, **params: Any) -> list[tuple[str, str]]:
         ("backbone", f"ViT, width {cfg.embed_dim}, depth {cfg.depth}, {cfg.num_heads} heads, patch {cfg.patch_size}"),
         ("candidate elimination", ce if cfg.ce_loc else "none"),
         ("temporal token attention", cfg.attn_type),
-        ("templates", f"{cfg.template_number} x {cfg.template_size} px (factor {cfg.template_factor:g})"),
+        (
+            "templates",
+            f"{cfg.template_size} px (factor {cfg.template_factor:g}); TEMPLATE_NUMBER {cfg.template_number}:"
+            f" up to {cfg.template_number + 1} per frame (the first + {cfg.template_number} spread over the history)",
+        ),
         ("search region", f"{cfg.search_size} px (factor {cfg.search_factor:g}), score map {cfg.feat_size_s}^2"),
         ("released checkpoint", cfg.checkpoint_filename or "none (not a released model)"),
     ]
@@ -108,8 +112,8 @@ def describe(variant: str, **params: Any) -> list[tuple[str, str]]:
         ("  unused 224-px pos_embed", f"{counts['unused_pos_embed']:,} (kept for checkpoint compatibility)"),
         (
             "compute per frame",
-            f"{flops['total'] / 2e9:.1f} GMACs = {flops['total'] / 1e9:.1f} GFLOPs (batch 1, "
-            f"{cfg.template_number} templates, CE as configured; torch flop counter)",
+            f"{flops['total'] / 2e9:.1f} GMACs = {flops['total'] / 1e9:.1f} GFLOPs (batch 1, {cfg.template_number + 1}"
+            f" templates as from frame {2 * cfg.template_number}, CE as configured; torch flop counter)",
         ),
     ]
     return rows

@@ -129,9 +129,10 @@ def parameter_counts(cfg: OdtrackConfig) -> dict[str, int]:
     }
 
 
-def flop_counts(cfg: OdtrackConfig) -> dict[str, int]:
-    """Floating-point operations of one search frame at batch 1 with ``template_number`` templates and
-    candidate elimination as configured, counted by ``torch.utils.flop_counter`` on the meta device (no
+def flop_counts(cfg: OdtrackConfig, templates: int | None = None) -> dict[str, int]:
+    """Floating-point operations of one search frame at batch 1 with ``templates`` templates (default: the
+    steady state from frame 2N on, the first template plus ``template_number`` = N spread over the
+    history) and candidate elimination as configured, counted by ``torch.utils.flop_counter`` on the meta device (no
     weights, no memory). A multiply-add counts as 2, so GMACs (what tracking papers usually call
     "FLOPs") are half of these. Keys: ``total``, ``backbone``, ``head`` and ``modulation`` (the search tokens'
     product with the temporal token between the two)."""
@@ -139,11 +140,12 @@ def flop_counts(cfg: OdtrackConfig) -> dict[str, int]:
 
     with torch.device("meta"):
         model = ODTrackNet(cfg).eval()
-        templates = [torch.zeros(1, 3, cfg.template_size, cfg.template_size) for _ in range(cfg.template_number)]
+        n = cfg.template_number + 1 if templates is None else templates
+        crops = [torch.zeros(1, 3, cfg.template_size, cfg.template_size) for _ in range(n)]
         search = torch.zeros(1, 3, cfg.search_size, cfg.search_size)
         counter = FlopCounterMode(display=False)
         with counter, torch.no_grad():
-            model.forward_frame(templates, search)
+            model.forward_frame(crops, search)
     per_module = counter.get_flop_counts()
     backbone = type(model.backbone).__name__
     head = type(model.box_head).__name__
