@@ -146,3 +146,12 @@ def test_fast_text_path_rejects_what_int_rejects() -> None:
         warnings.simplefilter("ignore")
         with pytest.raises(FormatError, match=r":1: mask value is not an integer"):
             batch.from_text(b"m0,0,2,2,1e0,3\n")
+
+
+def test_binary_reader_names_truncation_and_trailing_bytes() -> None:
+    data = ws.encode_binary([rg.Rectangle(1, 2, 3, 4), rg.Mask(np.ones((2, 2), bool), (1, 1)), rg.Special(2)])
+    for cut in (1, 3, 5):  # inside the special code, then inside the mask runs
+        with pytest.raises(FormatError, match="truncated"):
+            batch.from_binary(data[:-cut])
+    with pytest.raises(FormatError, match="2 trailing bytes after 3 regions"):
+        batch.from_binary(data + b"\0\0")

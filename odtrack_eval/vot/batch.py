@@ -45,7 +45,7 @@ class Segments:
     the per-region lookups need; :meth:`in_order` gives that order.
     """
 
-    owner: np.ndarray = field(default_factory=_none)  # int64 region index, ascending
+    owner: np.ndarray = field(default_factory=_none)  # int64 region index (ascending when ordered)
     y: np.ndarray = field(default_factory=_none)  # int64 image row
     x0: np.ndarray = field(default_factory=_none)  # int64 first column (inclusive)
     x1: np.ndarray = field(default_factory=_none)  # int64 last column (inclusive)
@@ -361,7 +361,6 @@ class _Parsed:
     runs: np.ndarray  # int64, all masks end to end
     nruns: np.ndarray  # int64 per mask
     polys: dict[int, rg.Region]
-    codes: dict[int, int]
 
 
 def _assemble(p: _Parsed, text: bool, path: Path, ordered: bool = False) -> tuple[Batch, np.ndarray]:
@@ -389,7 +388,6 @@ def _assemble(p: _Parsed, text: bool, path: Path, ordered: bool = False) -> tupl
 # ------------------------------------------------------------------------------------- binary
 
 _HDR = struct.Struct("<hI")
-_I = struct.Struct("<I")
 _F4 = struct.Struct("<ffff")
 _H = struct.Struct("<H")
 _MASK = struct.Struct("<hhHHH")
@@ -408,7 +406,6 @@ def from_binary(data: bytes, path: str | Path = "<binary>") -> Batch:
     kinds = np.zeros(n, np.int8)
     rects, headers, run_bytes, nruns = [], [], [], []
     polys: dict[int, rg.Region] = {}
-    codes: dict[int, int] = {}
     size = len(data)
     unpack_mask = _MASK.unpack_from
     try:
@@ -431,8 +428,7 @@ def from_binary(data: bytes, path: str | Path = "<binary>") -> Batch:
                 off += 16
                 kinds[i] = 1
             elif t == 0:
-                codes[i] = _I.unpack_from(data, off)[0]
-                off += 4
+                off += 4  # the special code: the toolkit view only needs 'special'
             elif t == 2:
                 (k,) = _H.unpack_from(data, off)
                 off += 2
@@ -446,6 +442,8 @@ def from_binary(data: bytes, path: str | Path = "<binary>") -> Batch:
                 )
     except (struct.error, ValueError, IndexError) as exc:
         raise FormatError(path, f"truncated ({exc})", None, expected) from None
+    if off > size:
+        raise FormatError(path, f"truncated (the last region needs {off - size} more bytes)", None, expected)
     if off != size:
         raise FormatError(path, f"{size - off} trailing bytes after {n} regions", None, expected)
     rv = np.array(rects, dtype=np.float32).reshape(-1, 4)
@@ -458,7 +456,7 @@ def from_binary(data: bytes, path: str | Path = "<binary>") -> Batch:
             raise FormatError(path, f"entry {i + 1}: non-finite polygon", None, "finite coordinates")
     runs = np.frombuffer(b"".join(run_bytes), dtype="<u2").astype(_I64)
     header = np.array(headers, dtype=_I64).reshape(-1, 4)
-    parsed = _Parsed(kinds, rv, header, runs, np.array(nruns, _I64), polys, codes)
+    parsed = _Parsed(kinds, rv, header, runs, np.array(nruns, _I64), polys)
     return _assemble(parsed, False, path)[0]
 
 
@@ -522,8 +520,7 @@ def _parse_text(lines: list[bytes]) -> _Parsed | None:
             return None
         runs = runs_f.astype(_I64)
     polys = {int(i): rg.Polygon(values[starts[i] : starts[i] + counts[i]].reshape(-1, 2)) for i in np.flatnonzero(poly)}
-    codes = {int(i): int(values[starts[i]]) for i in np.flatnonzero(kinds == 0)}
-    return _Parsed(kinds, rect_vals, header.astype(_I64), runs, nr, polys, codes)
+    return _Parsed(kinds, rect_vals, header.astype(_I64), runs, nr, polys)
 
 
 def _integers(buf: bytes) -> np.ndarray | None:
