@@ -11,7 +11,9 @@ Three ways, first match wins:
 In the catalog a benchmark may be named by its registry name or any alias (``got10k-val``,
 ``got10k_val``), or by its family — the env var without ``_ROOT`` (``got10k``,
 ``trackingnet``) — which then serves every split. Relative paths are relative to the catalog
-file. Nothing is ever written: ``datasets/catalog.toml`` in the repository is the template.
+file. ``datasets/catalog.toml`` in the repository is the template. The file is only ever written by
+``odtrack-eval datasets import-local --write`` (:mod:`odtrack_eval.local_import`), which adds the paths of
+a pytracking/OSTrack ``local.py`` without touching what is there.
 """
 
 from __future__ import annotations

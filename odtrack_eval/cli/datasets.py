@@ -89,3 +89,41 @@ def check(
     else:
         typer.secho(f"{report.dataset}: {len(report.problems)} problem(s)", fg=typer.colors.RED)
         raise typer.Exit(1)
+
+
+@datasets_app.command("import-local")
+def import_local(
+    local_py: Annotated[
+        Path, typer.Argument(help="A pytracking/OSTrack/ODTrack lib/test/evaluation/local.py (read, never run).")
+    ],
+    write: Annotated[
+        bool, typer.Option("--write", help="Add the paths to the catalog file (keys already set are kept).")
+    ] = False,
+) -> None:
+    """Turn the dataset paths of an existing local.py into catalog entries (printed, or added with --write)."""
+    from odtrack_eval.catalog import config_path, read_config
+    from odtrack_eval.local_import import catalog_lines, merge_into_catalog, read_local_py
+
+    found = read_local_py(local_py)
+    catalog = config_path()
+    for line, name, reason in found.skipped:
+        typer.echo(f"skipped {local_py.name}:{line} {name}: {reason}", err=True)
+    if not found.entries:
+        typer.secho(f"{local_py}: no dataset path that odtrack-eval reads", err=True, fg=typer.colors.YELLOW)
+        raise typer.Exit(1)
+    if not write:
+        typer.echo("[datasets]")
+        for line in catalog_lines(found):
+            typer.echo(line)
+        typer.echo(f"# run again with --write to add these to {catalog}", err=True)
+        return
+    added, kept = merge_into_catalog(catalog, found)
+    for e in added:
+        typer.echo(f"added   {e.key} = {e.path}")
+    existing = read_config(catalog)
+    for e in kept:
+        if existing.get(e.key) == Path(e.path).expanduser():
+            typer.echo(f"same    {e.key} = {e.path}")
+        else:
+            typer.echo(f"kept    {e.key} = {existing.get(e.key)} (the catalog's; {local_py.name} has {e.path})")
+    typer.echo(f"catalog: {catalog}")
