@@ -25,8 +25,9 @@ from odtrack_eval.metrics.ope import METRICS, OPEResult, _both, evaluate_runs, t
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results import Finding, RunResults, discover_trackers, load_tracker, validate_run
 from odtrack_eval.results.cache import CacheOption, ContentCache, resolve_cache
-from odtrack_eval.results.layout import RunFiles, TrackerRuns
+from odtrack_eval.results.layout import RunFiles
 from odtrack_eval.results.reader import _digest_listing, _list_run, _load_listing, _read_listing, _RunListing
+from odtrack_eval.results.selection import select_entries
 from odtrack_eval.sequence import Dataset
 
 #: Bump when the cached arrays change meaning or layout.
@@ -72,18 +73,6 @@ def dataset_fingerprint(dataset: Dataset) -> str:
         h.update(repr(size).encode())
     _FINGERPRINTS[dataset] = fp = h.hexdigest()
     return fp
-
-
-def _select_entries(entries: list[TrackerRuns], trackers: list[str] | None, results_dir: Path) -> list[TrackerRuns]:
-    if not trackers:
-        return entries
-    wanted = set(trackers)
-    unknown = wanted - {e.name for e in entries} - {e.tracker for e in entries}
-    if unknown:
-        raise ResultsError(
-            f"no results for {sorted(unknown)} in {results_dir}; found: {sorted(e.name for e in entries)}"
-        )
-    return [e for e in entries if e.name in wanted or e.tracker in wanted]
 
 
 def _entry_key(listed: list[tuple[RunFiles, _RunListing, list[bytes], list[bytes]]], salt: str) -> str:
@@ -153,7 +142,7 @@ def evaluate_folder(
     (pytracking's ``skip_missing_seq``), so every tracker is scored on the same set.
     """
     results_dir = Path(results_dir)
-    entries = _select_entries(discover_trackers(results_dir, dataset.tag), trackers, results_dir)
+    entries = select_entries(discover_trackers(results_dir, dataset.tag), trackers, results_dir)
     if not entries:
         raise ResultsError(f"{results_dir}: no tracker results found (expected one folder per tracker)")
     out = Evaluation(dataset, protocol)

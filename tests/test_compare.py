@@ -123,3 +123,24 @@ def test_compare_cli_json_shape() -> None:
     table = CliRunner().invoke(app, ["compare", "SiamFC-3s", "cfnet-conv2", "--dataset", "otb100", "--root",
                                      str(ROOTS["otb100"]), "--results", str(RESULTS["otb100"])])  # fmt: skip
     assert table.exit_code == 0 and "Wilcoxon" in table.stdout and "Per attribute" in table.stdout
+
+
+def test_compare_cli_selectors_pick_runs_of_one_parameter_set(tmp_path) -> None:
+    """Two checkpoints of one tracker in the ODTrack layout (baseline_100, baseline_300): selecting each by
+    TRACKER:PARAM:RUN must give exactly the comparison of the two trackers whose files they are."""
+    import shutil
+
+    real_evaluation("otb100")
+    _load_commands()
+    for run, source in (("baseline_100", "SiamFC-3s"), ("baseline_300", "cfnet-conv2")):
+        shutil.copytree(RESULTS["otb100"] / source, tmp_path / "odtrack" / run / "otb")
+    common = ["--dataset", "otb100", "--root", str(ROOTS["otb100"]), "--format", "json", "--seed", "3"]
+    direct = CliRunner().invoke(app, ["compare", "SiamFC-3s", "cfnet-conv2", "--results", str(RESULTS["otb100"]),
+                                      *common])  # fmt: skip
+    picked = CliRunner().invoke(app, ["compare", "odtrack:baseline:100:epoch 100", "odtrack:baseline:300",
+                                      "--results", str(tmp_path), *common])  # fmt: skip
+    assert direct.exit_code == 0 and picked.exit_code == 0, picked.output
+    want, got = json.loads(direct.stdout), json.loads(picked.stdout)
+    for w, g in zip(want, got, strict=True):
+        assert (g["a"], g["b"]) == ("epoch 100", "odtrack/baseline:300")
+        assert {k: g[k] for k in g if k not in ("a", "b")} == {k: w[k] for k in w if k not in ("a", "b")}

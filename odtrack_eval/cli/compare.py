@@ -13,6 +13,7 @@ from odtrack_eval.cli import app
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.errors import ResultsError
 from odtrack_eval.evaluation import evaluate_folder
+from odtrack_eval.results.selection import display_name
 
 
 class CompareFormat(str, Enum):
@@ -22,7 +23,12 @@ class CompareFormat(str, Enum):
 
 @app.command()
 def compare(
-    a: Annotated[str, typer.Argument(help="Baseline tracker (A), as named in the results folder.")],
+    a: Annotated[
+        str,
+        typer.Argument(
+            help="Baseline tracker (A): a name as found, or TRACKER:PARAM[:RUNS[:LABEL]], e.g. odtrack:baseline:100."
+        ),
+    ],
     b: Annotated[str, typer.Argument(help="Tracker compared with it (B); delta = B - A.")],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name.")],
     results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
@@ -42,10 +48,11 @@ def compare(
     ds, proto = load_for_protocol(dataset, root, protocol, command="compare")
     ev = evaluate_folder(ds, results, proto, trackers=[a, b], cache=not no_cache)
     found = {r.tracker: r for r in ev.results}
-    for name in (a, b):
+    name_a, name_b = display_name(a), display_name(b)
+    for name in (name_a, name_b):
         if name not in found:
             raise ResultsError(f"{name}: {ev.errors.get(name, 'not evaluated')}")
-    comps = compare_results(found[a], found[b], ds, seed=seed, resamples=resamples, top=top)
+    comps = compare_results(found[name_a], found[name_b], ds, seed=seed, resamples=resamples, top=top)
     if fmt is CompareFormat.json:
         typer.echo(json.dumps([c.to_dict() for c in comps], indent=2, allow_nan=False))
     else:

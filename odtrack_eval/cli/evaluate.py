@@ -15,6 +15,7 @@ from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, default_protocol, get_protocol
 from odtrack_eval.report import tables
+from odtrack_eval.results.selection import TRACKER_HELP
 from odtrack_eval.vot.protocol import VotProtocol
 
 
@@ -81,16 +82,10 @@ def evaluate(
         ),
     ] = None,
     protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,
-    attributes: Annotated[
-        bool, typer.Option("--attributes", help="Also report per-attribute scores.")
-    ] = False,
-    per_sequence: Annotated[
-        bool, typer.Option("--per-sequence", help="Also report per-sequence scores.")
-    ] = False,
+    attributes: Annotated[bool, typer.Option("--attributes", help="Also report per-attribute scores.")] = False,
+    per_sequence: Annotated[bool, typer.Option("--per-sequence", help="Also report per-sequence scores.")] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
-    tracker: Annotated[
-        list[str] | None, typer.Option("--tracker", "-t", help="Only these trackers (repeatable).")
-    ] = None,
+    tracker: Annotated[list[str] | None, typer.Option("--tracker", "-t", help=TRACKER_HELP)] = None,
     sequence: Annotated[
         list[str] | None,
         typer.Option(
@@ -101,13 +96,9 @@ def evaluate(
     ] = None,
     allow_missing: Annotated[
         bool,
-        typer.Option(
-            "--allow-missing", help="Evaluate on the sequences every tracker has, instead of failing."
-        ),
+        typer.Option("--allow-missing", help="Evaluate on the sequences every tracker has, instead of failing."),
     ] = False,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Do not use the parsed-results cache.")
-    ] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the parsed-results cache.")] = False,
 ) -> None:
     """Evaluate raw tracking results (AUC, precision, normalized precision) under a named protocol."""
     options = {"sequences": list(sequence)} if sequence else {}
@@ -115,9 +106,7 @@ def evaluate(
     if isinstance(proto, VotProtocol):
         _evaluate_vot(ds, results, proto, fmt, tracker, attributes, per_sequence)
         return
-    ev = evaluate_folder(
-        ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache
-    )
+    ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
     for w in ev.warnings[:20]:
         typer.secho(f"warning: {w}", err=True, fg=typer.colors.YELLOW)
     if len(ev.warnings) > 20:

@@ -12,6 +12,7 @@ from odtrack_eval.cli import app
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.results.cache import resolve_cache
+from odtrack_eval.results.selection import TRACKER_HELP
 
 
 def parse_mapping(items: list[str] | None, option: str = "--tracker") -> dict[str, str]:
@@ -32,7 +33,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Report folder (created), e.g. reports/lasot/.")],
     root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
     protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,
-    tracker: Annotated[list[str] | None, typer.Option("--tracker", "-t", help="Only these trackers.")] = None,
+    tracker: Annotated[list[str] | None, typer.Option("--tracker", "-t", help=TRACKER_HELP)] = None,
     paper_name: Annotated[
         list[str] | None,
         typer.Option("--paper-name", help="NAME=PAPER_NAME: match a tracker to its published numbers."),
