@@ -25,7 +25,7 @@ from odtrack_eval.metrics.ope import METRICS, OPEResult, _both, evaluate_runs, t
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results import Finding, RunResults, discover_trackers, load_tracker, validate_run
 from odtrack_eval.results.cache import CacheOption, ContentCache, resolve_cache
-from odtrack_eval.results.layout import RunFiles
+from odtrack_eval.results.layout import RunFiles, TrackerRuns
 from odtrack_eval.results.reader import _digest_listing, _list_run, _load_listing, _read_listing, _RunListing
 from odtrack_eval.results.selection import select_entries
 from odtrack_eval.sequence import Dataset
@@ -206,5 +206,18 @@ def evaluate_folder(
             out.errors[entry.name] = str(exc)
             continue
         out.results.append(result)
-        out.warnings += warnings
+        out.warnings += warnings + _run_id_warnings(entry)
     return out
+
+
+def _run_id_warnings(entry: TrackerRuns) -> list[str]:
+    """Runs numbered other than 0..k-1 are probably checkpoint epochs (ODTrack's ``baseline_300``), not
+    repetitions: say that they were averaged and how to pick one."""
+    ids = [r.run_id for r in entry.runs]
+    if len(ids) < 2 or None in ids or ids == list(range(len(ids))):
+        return []
+    param = entry.param or ""
+    return [
+        f"{entry.name}: runs {', '.join(map(str, ids))} were averaged as repetitions; if they are checkpoint "
+        f"epochs, pick one with --tracker {entry.tracker}:{param}:{ids[-1]}"
+    ]

@@ -59,6 +59,11 @@ def test_selector_equals_moving_the_other_runs_away(layout, tmp_path: Path) -> N
     two = evaluate_folder(ds, _only(root, tmp_path, "baseline_100", "baseline_300"), PROTOCOL)
     assert both.results[0].tracker == "odtrack/baseline"
     assert both.results[0].scores() == two.results[0].scores() != ev.results[0].scores()
+    assert both.warnings == [
+        "odtrack/baseline: runs 100, 300 were averaged as repetitions; if they are checkpoint epochs, pick one "
+        "with --tracker odtrack:baseline:300"
+    ]
+    assert ev.warnings == []
     ranged = evaluate_folder(ds, root, PROTOCOL, trackers=["odtrack:baseline:100-300"])
     assert ranged.results[0].scores() == two.results[0].scores()
 
