@@ -174,6 +174,22 @@ def test_fast_path_options_run_on_cpu_and_stay_close(engine):
     assert out.shape == ref.shape and np.isfinite(out).all()
 
 
+@pytest.mark.slow
+def test_compiled_network_gives_the_eager_boxes(engine):
+    """``compile`` wraps the network call in torch.compile (inductor on CPU here; one graph per template
+    count, so three frames build two). Skipped where inductor cannot build C++ kernels."""
+    import shutil
+
+    if not (shutil.which("c++") or shutil.which("g++")):
+        pytest.skip("torch.compile on CPU needs a C++ compiler (none on PATH)")
+    frames, boxes = make_sequence(3, 0)
+    ref = run(ODTrackTracker(engine), frames, boxes[0])
+    compiled, _ = build_engine("odtrack-test", random_init_seed=0, options=InferenceOptions(compile="default"))
+    np.testing.assert_allclose(run(ODTrackTracker(compiled), frames, boxes[0]), ref, rtol=0, atol=1e-3)
+    with pytest.raises(OdtrackConfigError, match="compile must be"):
+        InferenceOptions(compile="fast")
+
+
 def test_cuda_only_options_are_refused_cleanly_on_cpu():
     with pytest.raises(OdtrackConfigError, match="tf32"):
         InferenceOptions(precision="tf32")

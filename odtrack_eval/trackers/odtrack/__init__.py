@@ -73,7 +73,7 @@ def odtrack_test(checkpoint: str | Path | None = None, device: str = "cpu", **pa
     return create_tracker("odtrack-test", checkpoint, device, **params)
 
 
-_RUNTIME_OPTIONS = ("device", "precision", "attention", "crop", "threads", "random_init_seed")
+_RUNTIME_OPTIONS = ("device", "precision", "attention", "crop", "threads", "compile", "random_init_seed")
 
 
 def describe(variant: str, **params: Any) -> list[tuple[str, str]]:

@@ -58,6 +58,9 @@ class InferenceOptions:
         attention: ``manual`` (explicit softmax, as the official code) or ``sdpa`` (fused kernel).
         crop: ``cv2`` (official OpenCV crop on the CPU) or ``torch`` (crop + bilinear resize on ``device``).
         threads: ``torch.set_num_threads`` value for CPU runs (``None``: leave torch's default).
+        compile: ``none``, or a ``torch.compile`` mode for the network call (``default``, ``reduce-overhead``:
+            CUDA graphs on GPU, ``max-autotune``). One graph per template count (1..N+1) and batch size, built
+            on first use, so the first frames of a run are slow; the boxes stay those of the eager path.
     """
 
     device: str = "cpu"
@@ -65,6 +68,7 @@ class InferenceOptions:
     attention: Literal["manual", "sdpa"] = "manual"
     crop: Literal["cv2", "torch"] = "cv2"
     threads: int | None = None
+    compile: Literal["none", "default", "reduce-overhead", "max-autotune"] = "none"
 
     def __post_init__(self) -> None:
         if self.precision not in ("fp32", "tf32", "bf16", "fp16"):
@@ -73,6 +77,10 @@ class InferenceOptions:
             raise OdtrackConfigError(f"attention must be 'manual' or 'sdpa', got {self.attention!r}")
         if self.crop not in ("cv2", "torch"):
             raise OdtrackConfigError(f"crop must be 'cv2' or 'torch', got {self.crop!r}")
+        if self.compile not in ("none", "default", "reduce-overhead", "max-autotune"):
+            raise OdtrackConfigError(
+                f"compile must be none, default, reduce-overhead or max-autotune, got {self.compile!r}"
+            )
         if self.device.startswith("cuda") and not torch.cuda.is_available():
             raise OdtrackConfigError(f"device {self.device!r} requested but CUDA is not available")
         if self.precision == "tf32" and not self.device.startswith("cuda"):
@@ -80,7 +88,7 @@ class InferenceOptions:
 
     @property
     def is_reference(self) -> bool:
-        return self.precision == "fp32" and self.attention == "manual" and self.crop == "cv2"
+        return self.precision == "fp32" and self.attention == "manual" and self.crop == "cv2" and self.compile == "none"
 
 
 @dataclass
@@ -117,6 +125,10 @@ class OdtrackEngine:
         else:
             self._ctr_offset = None
         self._buffers: dict[tuple, torch.Tensor] = {}
+        self._forward = self.model.forward_frame
+        if self.options.compile != "none":
+            mode = None if self.options.compile == "default" else self.options.compile
+            self._forward = torch.compile(self.model.forward_frame, mode=mode, dynamic=False)
 
     # ------------------------------------------------------------------ helpers
     @contextlib.contextmanager
@@ -214,7 +226,9 @@ class OdtrackEngine:
             # 0 + cls_token == cls_token exactly, so a fresh sequence can share a batch with running ones.
             tq = torch.cat([zeros if g[1].track_query is None else g[1].track_query.to(self.device) for g in group])
         with self._numeric_mode():
-            out = self.model.forward_frame(templates, search, tq, ce_rows)
+            if self.options.compile == "reduce-overhead":  # CUDA graphs: this step's outputs replace the last's
+                torch.compiler.cudagraph_mark_step_begin()
+            out = self._forward(templates, search, tq, ce_rows)
             score = out["score_map"].float()
             response = self.window * score
             boxes = self.model.box_head.cal_bbox(response, out["size_map"].float(), out["offset_map"].float())
@@ -362,6 +376,7 @@ def create_tracker(
     attention: Literal["manual", "sdpa"] = "manual",
     crop: Literal["cv2", "torch"] = "cv2",
     threads: int | None = None,
+    compile: str = "none",
     random_init_seed: int | None = None,
     **config_overrides: Any,
 ) -> ODTrackTracker:
@@ -377,7 +392,9 @@ def create_tracker(
     """
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    options = InferenceOptions(device=device, precision=precision, attention=attention, crop=crop, threads=threads)
+    options = InferenceOptions(
+        device=device, precision=precision, attention=attention, crop=crop, threads=threads, compile=compile
+    )
     engine, info = build_engine(
         variant, checkpoint, options=options, random_init_seed=random_init_seed, **config_overrides
     )
