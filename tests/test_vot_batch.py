@@ -65,8 +65,27 @@ def test_integer_parser_equals_int() -> None:
         got = batch._integers(",".join(tokens).encode())
         assert got is not None and got.tolist() == [int(t) for t in tokens]
     assert batch._integers(b"007,-0,5").tolist() == [7, 0, 5]
-    for bad in [b"", b"1,,2", b",1", b"1,", b"1-2", b"-", b"--1", b"1.5", b"1 ,2", b"+1", b"1234567890123456", b"1e3"]:
-        assert batch._integers(bad) is None, bad
+    assert batch._integers(b"9007199254740991,-9007199254740991,00000000000000000000007").tolist() == [
+        9007199254740991,
+        -9007199254740991,
+        7,
+    ]
+    bad = [b"", b"1,,2", b",1", b"1,", b"1-2", b"-", b"--1", b"1.5", b"1 ,2", b"+1", b"1e3", b"1,-", b"-,1",
+           b"1,-2-3", b"12-", b"--", b"1,,", b"9007199254740992", b"1,-99999999999999999999999"]  # fmt: skip
+    for text in bad:
+        assert batch._integers(text) is None, text
+    # random byte strings over the token alphabet: None, or exactly what int() reads
+    for _ in range(3000):
+        text = bytes(rng.choice(list(b"0123456789,-"), int(rng.integers(1, 12)), p=[0.07] * 10 + [0.2, 0.1]))
+        try:
+            want = [int(t) for t in text.split(b",")]
+            valid = all(t and t.lstrip(b"-").isdigit() and t.count(b"-") <= 1 for t in text.split(b","))
+        except ValueError:
+            valid = False
+        got = batch._integers(text)
+        assert (got is not None) == valid, text
+        if valid:
+            assert got.tolist() == want, text
 
 
 @pytest.mark.parametrize("masks_only", [True, False])

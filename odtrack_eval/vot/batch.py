@@ -524,34 +524,25 @@ def _parse_text(lines: list[bytes]) -> _Parsed | None:
 
 
 def _integers(buf: bytes) -> np.ndarray | None:
-    """``buf`` as comma-separated decimal integers (``-?[0-9]{1,15}`` each), or None if it is anything
-    else. Mask files are nothing but such integers; this parses them a digit column at a time, about
-    three times faster than ``np.fromstring``, with the same values."""
+    """``buf`` as comma-separated decimal integers (``-?[0-9]+`` each, |value| < 2**53), or None if it is
+    anything else. Mask files are nothing but such integers: once vectorised byte-pair checks show that
+    every token has that form (so Python's ``int()`` reads the same values), numpy's C integer parser reads
+    them; ~1.5x faster than a digit-column parser and ~2.5x faster than parsing floats."""
     if not buf:
         return None
     a = np.frombuffer(buf, np.uint8)
-    digit = a - np.uint8(48)  # wraps for bytes below '0'
-    comma = a == 44
-    if not ((digit < 10) | comma | (a == 45)).all():
-        return None
-    cut = np.flatnonzero(comma)
-    starts = np.concatenate(([0], cut + 1))
-    ends = np.append(cut, a.size)
-    negative = np.zeros(starts.size, bool)
-    inside = starts < a.size
-    negative[inside] = a[starts[inside]] == 45
-    starts = starts + negative
-    length = ends - starts
-    if length.min() < 1 or length.max() > 15 or np.count_nonzero(a == 45) != np.count_nonzero(negative):
-        return None  # an empty token, one too long to be exact as a float, or a '-' that is not a sign
-    out = digit[starts].astype(_I64)
-    todo = np.flatnonzero(length > 1)
-    k = 1
-    while todo.size:
-        out[todo] = out[todo] * 10 + digit[starts[todo] + k]
-        k += 1
-        todo = todo[length[todo] > k]
-    return np.where(negative, -out, out)
+    comma, minus = a == 44, a == 45
+    digit = (a - np.uint8(48)) < 10  # wraps for bytes below '0'
+    if not (digit | comma | minus).all() or comma[0] or not digit[-1]:
+        return None  # another byte, an empty first token, or a token ending without a digit
+    if ((comma[:-1] & comma[1:]) | (minus[:-1] & ~digit[1:]) | (digit[:-1] & minus[1:])).any():
+        return None  # ',,' (an empty token), '-' not followed by a digit, or '-' inside a token
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = np.fromstring(buf.decode("ascii"), dtype=np.int64, sep=",")  # noqa: NPY201 - text mode
+    if out.size != np.count_nonzero(comma) + 1 or (out.size and np.abs(out).max() >= 2**53):
+        return None  # (strtoll saturates on overflow: such values fall back to the exact reader)
+    return out
 
 
 def _lines(data: bytes) -> list[bytes]:
