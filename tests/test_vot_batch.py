@@ -174,3 +174,20 @@ def test_binary_reader_names_truncation_and_trailing_bytes() -> None:
             batch.from_binary(data[:-cut])
     with pytest.raises(FormatError, match="2 trailing bytes after 3 regions"):
         batch.from_binary(data + b"\0\0")
+
+
+def test_long_runs_split_by_the_binary_format() -> None:
+    """Runs over 65535 pixels are written as run, 0, rest: zero-length runs in the middle of a mask."""
+    full = np.ones((300, 260), bool)  # one run of 78,000 set pixels
+    holed = full.copy()
+    holed[150, 10:20] = False
+    preds = [rg.Special(1), rg.Mask(full, (5, 7)), rg.Mask(holed, (-20, 3)), rg.Rectangle(0, 0, 200, 150)]
+    gts = [rg.Mask(full, (0, 0)), rg.Mask(holed, (30, 40)), rg.Mask(full[:200], (0, 0)), rg.Mask(holed, (1, 2))]
+    data = ws.encode_binary(preds)
+    assert 0 in ws._split_runs(rg.rle_encode(full))[1:]  # the writer split the long run around a 0
+    b = batch.from_binary(data)
+    assert b.count.tolist() == [0, 78_000, 77_990, 0]
+    gb, _ = batch.ground_truth(gts)
+    got = batch.overlaps(b, gb, np.arange(4), (320, 240))
+    want = [region_overlap(p, rg.toolkit_read(g), (320, 240)) for p, g in zip(preds, gts, strict=True)]
+    np.testing.assert_allclose(got, want, atol=1e-12)
