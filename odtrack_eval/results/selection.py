@@ -4,9 +4,9 @@ A value is either a name as discovered (``odtrack``, ``odtrack/baseline``, or a 
 spirit of pytracking's ``trackerlist(name, parameter_name, run_ids, display_name)``,
 ``TRACKER:PARAM[:RUNS[:LABEL]]``: the runs ``RUNS`` (``300``, ``0,1,2``, ``0-4``; empty = all; listed ids
 must exist, a range takes the runs present in it) of parameter set ``PARAM`` of tracker ``TRACKER``, shown
-as ``LABEL``. That matters for ODTrack-style folders, whose
-``_NNN`` suffix is often a checkpoint epoch (``baseline_300``) rather than a repetition: without a
-selector, ``baseline_100`` and ``baseline_300`` would be averaged as two runs of one entry.
+as ``LABEL``. That matters for ODTrack-style folders, whose ``_NNN`` suffix is often a checkpoint epoch
+(``baseline_300``) rather than a repetition: without a selector, ``baseline_100`` and ``baseline_300`` are
+averaged as two runs of one entry (the evaluation warns when run ids are not 0..k-1).
 """
 
 from __future__ import annotations
