@@ -32,7 +32,7 @@ def main() -> int:
         frames = bench.oracle_frames()
         init = np.loadtxt(bench.PACK / "init_box.txt").tolist()
 
-        def first_frame(perturb) -> tuple[np.ndarray, np.ndarray]:
+        def first_frame(perturb) -> tuple[np.ndarray, np.ndarray, list[set]]:
             engine = bench.engine_for("odtrack-b384", ckpt, "cpu", "fp32 reference")
             with torch.no_grad():
                 for p in engine.model.parameters():
@@ -40,20 +40,23 @@ def main() -> int:
             engine.record = True
             state = engine.new_state(frames[0], init)
             engine.step([(frames[1], state)])
-            return state.record["score_map"].reshape(-1), state.record["backbone_feat"]
+            rec = state.record
+            removed = [set(np.asarray(r).ravel().tolist()) for r in rec["removed_indexes_s"]]
+            return rec["score_map"].reshape(-1), rec["backbone_feat"], removed
 
-        ref_score, ref_feat = first_frame(lambda p: p)
+        ref_score, ref_feat, ref_removed = first_frame(lambda p: p)
         g = torch.Generator().manual_seed(0)
         cases = [(f"weights x (1 + {eps:g} N(0,1))", lambda p, e=eps: p * (1 + e * torch.randn(p.shape, generator=g)))
                  for eps in (1e-6, 1e-5, 1e-4, 1e-3)]  # fmt: skip
         cases.append(("weights rounded to bf16", lambda p: p.to(torch.bfloat16).float()))
         print("ODTrack-B 384, oracle weights, first tracked frame, fp32 math")
-        print(f"  {'perturbation':<34} {'max |score change|':>19} {'backbone rel. change':>21}")
+        print(f"  {'perturbation':<34} {'max |score change|':>19} {'backbone rel. change':>21}  CE tokens flipped")
         for name, fn in cases:
-            score, feat = first_frame(fn)
+            score, feat, removed = first_frame(fn)
+            flipped = "/".join(str(len(a ^ b)) for a, b in zip(removed, ref_removed, strict=True))
             d_score = float(np.abs(score - ref_score).max())
             d_feat = float(np.abs(feat - ref_feat).max() / np.abs(ref_feat).max())
-            print(f"  {name:<34} {d_score:19.3g} {d_feat:21.3g}")
+            print(f"  {name:<34} {d_score:19.3g} {d_feat:21.3g}  {flipped}")
     return 0
 
 
