@@ -314,21 +314,22 @@ def _segments(owner, s, ln, ww, r0, c0, x1, single, ox, oy, ordered: bool) -> Se
         xo, yo = ox[owner[src]], oy[owner[src]]
         extra = (owner[src], yo + r0[src] + kk, xo, xo + np.where(kk == np.repeat(n, n), last_col, ww[src] - 1))
     xo, yo = ox[owner], oy[owner]
+    if multi.size and not ordered:  # first rows written straight into the final arrays, remainders after
+        m, total = owner.size, owner.size + extra[0].size
+        out = [np.empty(total, _I64) for _ in range(4)]
+        out[0][:m] = owner
+        np.add(r0, yo, out=out[1][:m])
+        np.add(c0, xo, out=out[2][:m])
+        np.add(x1, xo, out=out[3][:m])
+        for o, b in zip(out, extra, strict=True):
+            o[m:] = b
+        return Segments(*out, ordered=False)
     r0 += yo
     c0 += xo
     x1 += xo
     main = (owner, r0, c0, x1)
     if not multi.size:
         return Segments(*main)
-    if not ordered:
-        m, total = owner.size, owner.size + extra[0].size
-        out = []
-        for a, b in zip(main, extra, strict=True):
-            o = np.empty(total, _I64)
-            o[:m] = a
-            o[m:] = b
-            out.append(o)
-        return Segments(*out, ordered=False)
     rows = np.ones(owner.size, _I64)
     rows[multi] += n
     at = np.cumsum(rows) - rows  # output slot of every run's first row
@@ -712,10 +713,13 @@ def overlaps(pred: Batch, gt: Batch, frames: np.ndarray, size: tuple[int, int], 
     pm = touch & (pk == MASK)  # prediction segments against a rectangle (clipped lengths) or a mask (join)
     if pm.any():
         o, y, lo, hi = _pair_segments(pred, None, pm, box)
-        val = hi - lo + 1
-        both = gk[o] == MASK
-        if both.any():
-            val[both] = _join(gt, frames[o[both]], y[both], lo[both], hi[both])
+        if (gk[pm] == MASK).all():  # the usual case: every picked pair is mask against mask
+            val = _join(gt, frames[o], y, lo, hi)
+        else:
+            val = hi - lo + 1
+            both = gk[o] == MASK
+            if both.any():
+                val[both] = _join(gt, frames[o[both]], y[both], lo[both], hi[both])
         inter += np.bincount(o, weights=val, minlength=n).astype(_I64)
     gm = touch & (pk == RECT) & (gk == MASK)  # a rectangle against ground-truth segments
     if gm.any():
@@ -734,7 +738,10 @@ def _pair_segments(
     to window ``j`` (l, t, r, b): (pair, row, first column, last column) of the non-empty pieces."""
     if index is None:  # pair j is region j: any order will do
         s = b.segments
-        sel = pick[s.owner]
+        if (pick | (b.kind != MASK)).all():  # every region with segments is picked: no selection pass
+            sel = slice(None)
+        else:
+            sel = pick[s.owner]
         o = s.owner[sel]
     else:
         s = b.ordered_segments()
@@ -749,6 +756,8 @@ def _pair_segments(
     lo = np.maximum(s.x0[sel], wl)
     hi = np.minimum(s.x1[sel], wr)
     ok = (y >= wt) & (y <= wb) & (lo <= hi)
+    if ok.all():
+        return o, y, lo, hi
     return o[ok], y[ok], lo[ok], hi[ok]
 
 
@@ -759,10 +768,16 @@ def _join(gt: Batch, f: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarra
     slot, first, count = gt.row_index()
     t = slot[f] + y - gt.box[f, 1]
     start, n = first[t], count[t]
-    out = np.zeros(f.size, _I64)
-    q = np.flatnonzero(n > 0)
-    d = 0
     s = gt.ordered_segments()
+    if not s.x0.size:
+        return np.zeros(f.size, _I64)
+    # rank 0 on the whole arrays (rows without a segment give 0), further ranks on the rows that have them
+    g = np.minimum(start, s.x0.size - 1)
+    out = np.minimum(hi, s.x1[g]) - np.maximum(lo, s.x0[g]) + 1
+    np.maximum(out, 0, out=out)
+    out[n == 0] = 0
+    q = np.flatnonzero(n > 1)
+    d = 1
     while q.size:
         g = start[q] + d
         ov = np.minimum(hi[q], s.x1[g]) - np.maximum(lo[q], s.x0[g]) + 1
