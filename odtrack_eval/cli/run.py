@@ -72,6 +72,16 @@ def run(
         typer.Option("--address", help="Ray cluster address (ray backend; default: start a local Ray instance)."),
     ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show progress bars.")] = True,
+    batch: Annotated[
+        int,
+        typer.Option(
+            "--batch",
+            "-b",
+            min=1,
+            help="Track K sequences together, one batched network call per step (trackers with batched(), e.g. "
+            "ODTrack; one worker, one device). Times are then throughput: each call's time is shared.",
+        ),
+    ] = 1,
 ) -> None:
     """Track every sequence that has no result yet; a killed run resumes where it stopped."""
     from odtrack_eval.runner import RunConfig, run_tracker
@@ -85,6 +95,7 @@ def run(
         backend=backend,
         address=address,
         progress=progress,
+        batch=batch,
     )
     definition = TrackerRegistry(trackers_dir or []).resolve(tracker).with_checkpoint(checkpoint)
     definition.check_checkpoint()

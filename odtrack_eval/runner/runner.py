@@ -17,7 +17,7 @@ from odtrack_eval.runner.manifest import RunManifest
 from odtrack_eval.runner.parallel import run_pool, run_serial
 from odtrack_eval.runner.progress import RunProgress
 from odtrack_eval.runner.storage import ResultWriter, is_done, remove_stale_temp_files, results_dir
-from odtrack_eval.runner.tasks import SequenceFailure, SequenceOutput, SequenceTask, make_task
+from odtrack_eval.runner.tasks import BATCH_TIMING_PROTOCOL, SequenceFailure, SequenceOutput, SequenceTask, make_task
 from odtrack_eval.sequence import Dataset
 from odtrack_eval.trackers.definition import TrackerDefinition
 
@@ -40,6 +40,8 @@ class RunConfig:
     address: str | None = None
     progress: bool = True
     ray_init: dict[str, Any] = field(default_factory=dict)
+    #: sequences stepped together through the tracker's batched() interface (in this process, one device)
+    batch: int = 1
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -50,6 +52,13 @@ class RunConfig:
             raise OdtrackEvalError("at least one device is needed (cpu, cuda or cuda:K)")
         for device in self.devices:
             validate_device(device)
+        if self.batch < 1:
+            raise OdtrackEvalError(f"--batch must be at least 1, got {self.batch}")
+        if self.batch > 1 and (self.workers > 1 or len(self.devices) > 1 or self.backend != "local"):
+            raise OdtrackEvalError(
+                "--batch K steps K sequences together in one process on one device: use it with one worker, "
+                "one --device and the local backend"
+            )
         if self.run_id is not None and not 0 <= self.run_id <= 999:
             raise OdtrackEvalError(f"--run-id must be between 0 and 999 (pytracking's _NNN), got {self.run_id}")
 
@@ -108,6 +117,11 @@ def run_tracker(
 ) -> RunReport:
     """Track every (selected) sequence of ``dataset`` that has no result yet."""
     definition.check_checkpoint()
+    batcher = None
+    if config.batch > 1:  # built before anything is written, so a tracker without batched() leaves no trace
+        from odtrack_eval.runner.batched import build_batch_tracker
+
+        batcher = build_batch_tracker(definition, config.devices[0])
     names = list(sequences or [])
     selected = dataset.select(names) if names else dataset
     folder = results_dir(
@@ -138,6 +152,8 @@ def run_tracker(
             "address": config.address,
             "workers": config.workers,
             "devices": list(config.devices),
+            "batch": config.batch,
+            **({"timing_protocol": BATCH_TIMING_PROTOCOL} if config.batch > 1 else {}),
             "selected_sequences": names or None,
             "skipped_already_done": len(report.skipped),
             "stale_temp_files_removed": len(removed),
@@ -157,7 +173,7 @@ def run_tracker(
     status = "interrupted"
     try:
         try:
-            _execute(tasks, definition, config, collector)
+            _execute(tasks, definition, config, collector, batcher)
         finally:
             collector.writer.close()  # finished sequences are saved even if the run is interrupted
         status = "complete" if all(is_done(folder, s.name) for s in selected) else "incomplete"
@@ -175,10 +191,16 @@ def run_tracker(
     return report
 
 
-def _execute(tasks: Sequence[SequenceTask], definition: TrackerDefinition, config: RunConfig, events: Any) -> None:
+def _execute(
+    tasks: Sequence[SequenceTask], definition: TrackerDefinition, config: RunConfig, events: Any, batcher: Any = None
+) -> None:
     if not tasks:
         return
-    if config.backend == "ray":
+    if batcher is not None:
+        from odtrack_eval.runner.batched import run_batched
+
+        run_batched(tasks, batcher, config.devices[0], events, config.batch)
+    elif config.backend == "ray":
         from odtrack_eval.runner.ray_backend import run_ray
 
         run_ray(tasks, definition, config.devices, config.workers, events, config.address, config.ray_init)

@@ -33,6 +33,12 @@ TIMING_PROTOCOL = (
     "writing results"
 )
 
+#: How times are recorded with ``run --batch K`` (:mod:`odtrack_eval.runner.batched`).
+BATCH_TIMING_PROTOCOL = (
+    "with --batch K: frame 0 is the sequence's own initialize call; each batched track call's wall time "
+    "(time.perf_counter) is divided equally among the sequences it stepped (throughput, not latency)"
+)
+
 #: progress callback: (frames finished since last call, tracker seconds spent on them)
 ProgressFn = Callable[[int, float], None]
 

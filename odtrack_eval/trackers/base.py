@@ -7,7 +7,7 @@ Images are RGB ``uint8`` arrays of shape (H, W, 3). Boxes are ``[x, y, w, h]`` f
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -31,3 +31,20 @@ class Tracker(ABC):
     @abstractmethod
     def track(self, image: np.ndarray, info: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return ``{"target_bbox": [x, y, w, h], ...}`` for the next frame."""
+
+
+@runtime_checkable
+class BatchTracker(Protocol):
+    """Optional cross-sequence batching: a tracker whose ``batched()`` method returns one of these can be run
+    with ``odtrack-eval run --batch K``, which steps K sequences (each at its own frame) in one call, the
+    fastest way through a whole benchmark on a GPU.
+
+    ``initialize`` returns the new sequence's state (the runner keeps it and never looks inside);
+    ``track`` takes ``(image, state)`` pairs and returns one ``{"target_bbox": ...}`` per pair, updating the
+    states. If ``track`` raises it must leave every state as it was: the runner then retries the pairs one
+    by one, so only the sequence that really fails is lost.
+    """
+
+    def initialize(self, image: np.ndarray, info: dict[str, Any]) -> Any: ...
+
+    def track(self, pairs: list[tuple[np.ndarray, Any]]) -> list[dict[str, Any]]: ...

@@ -192,7 +192,21 @@ class OdtrackEngine:
         return state
 
     def step(self, pairs: Sequence[tuple[np.ndarray, SequenceState]]) -> list[dict[str, Any]]:
-        """Track one new frame for each (image, state) pair; states are updated in place."""
+        """Track one new frame for each (image, state) pair; states are updated in place.
+
+        All or nothing: if anything raises (a bad image, out of memory), every state is restored to what it
+        was, so a caller may retry the sequences one by one to find the one that fails.
+        """
+        saved = [(st, st.frame_id, st.image_hw, st.box, st.track_query, len(st.memory), st.record) for _, st in pairs]
+        try:
+            return self._step(pairs)
+        except BaseException:
+            for st, frame_id, hw, box, token, memory, record in saved:
+                st.frame_id, st.image_hw, st.box, st.track_query, st.record = frame_id, hw, box, token, record
+                del st.memory[memory:]
+            raise
+
+    def _step(self, pairs: Sequence[tuple[np.ndarray, SequenceState]]) -> list[dict[str, Any]]:
         prepared = []
         for image, state in pairs:
             img = self._as_image(image)
@@ -301,6 +315,10 @@ class ODTrackTracker(Tracker):
             raise OdtrackConfigError("track() called before initialize()")
         return self.engine.step([(image, self.state)])[0]
 
+    def batched(self) -> BatchedODTrack:
+        """The same network stepping many sequences at once (``odtrack-eval run --batch K``)."""
+        return BatchedODTrack(self.engine)
+
     def manifest(self) -> dict[str, Any]:
         """Variant, options and checkpoint provenance for the run manifest."""
         ck = self.checkpoint
@@ -318,14 +336,16 @@ class BatchedODTrack:
     """Cross-sequence batching: track K sequences, each with its own :class:`SequenceState`, in one pass.
 
     Sequences may be at different frames; those using the same number of templates share a batch.
-    Results equal the one-at-a-time results up to floating-point summation order.
+    Results equal the one-at-a-time results up to floating-point summation order. Implements
+    :class:`odtrack_eval.trackers.base.BatchTracker` (what ``odtrack-eval run --batch K`` drives).
     """
 
     def __init__(self, engine: OdtrackEngine):
         self.engine = engine
 
-    def initialize(self, image: np.ndarray, init_bbox: Sequence[float]) -> SequenceState:
-        return self.engine.new_state(image, init_bbox)
+    def initialize(self, image: np.ndarray, init: Sequence[float] | dict[str, Any]) -> SequenceState:
+        """A new sequence's state from its first frame and box (or a pytracking ``info`` dict)."""
+        return self.engine.new_state(image, init["init_bbox"] if isinstance(init, dict) else init)
 
     def track(self, pairs: Sequence[tuple[np.ndarray, SequenceState]]) -> list[dict[str, Any]]:
         return self.engine.step(pairs)
