@@ -62,14 +62,19 @@ def dataset(tmp_path_factory: pytest.TempPathFactory):
     return load_synth(root)
 
 
-@pytest.fixture()
-def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A module with the test tracker, importable here and in spawned workers."""
+def install_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, source: str) -> Path:
+    """Write ``source`` as module ``name`` in a folder put on sys.path (importable here and in spawned workers)."""
     folder = tmp_path / "plugin"
-    folder.mkdir()
-    (folder / "odt_test_drift.py").write_text(TRACKER_MODULE)
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.py").write_text(source)
     monkeypatch.syspath_prepend(str(folder))
     return folder
+
+
+@pytest.fixture()
+def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A module with the test tracker."""
+    return install_module(tmp_path, monkeypatch, "odt_test_drift", TRACKER_MODULE)
 
 
 def drift(**parameters) -> TrackerDefinition:

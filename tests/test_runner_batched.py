@@ -17,7 +17,7 @@ from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.runner import RunConfig, run_tracker
 from odtrack_eval.synth import SynthOptions, generate, load_synth
 from odtrack_eval.trackers.definition import TrackerDefinition
-from tests.test_runner import TRACKER_MODULE, expected_boxes, read_rows
+from tests.test_runner import TRACKER_MODULE, expected_boxes, install_module, read_rows
 
 BATCH_MODULE = TRACKER_MODULE + textwrap.dedent(
     '''
@@ -58,11 +58,7 @@ BATCH_MODULE = TRACKER_MODULE + textwrap.dedent(
 
 @pytest.fixture()
 def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "plugin"
-    folder.mkdir()
-    (folder / "odt_test_batch.py").write_text(BATCH_MODULE)
-    monkeypatch.syspath_prepend(str(folder))
-    return folder
+    return install_module(tmp_path, monkeypatch, "odt_test_batch", BATCH_MODULE)
 
 
 @pytest.fixture(scope="module")
