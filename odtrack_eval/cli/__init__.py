@@ -55,6 +55,7 @@ COMMAND_MODULES = [
     "demo",
     "vot",
     "trackers",
+    "leaderboard",
 ]
 
 

@@ -156,27 +156,44 @@ def ope_table(
     return table
 
 
+#: Paper order of the one-pass scores in a several-benchmark table (the ODTrack paper's Table 2).
+_PAPER_OPE_KEYS = ("auc", "norm_precision", "precision")
+
+
+def benchmark_columns(evaluation: Evaluation) -> tuple[Column, ...]:
+    """The three scores a paper prints for this benchmark: AUC, P_norm, P for one-pass protocols,
+    else the protocol's first three (GOT-10k: AO, SR0.5, SR0.75)."""
+    cols = protocol_columns(evaluation)
+    if any(c.key == "auc" for c in cols):
+        by_key = {c.key: c for c in cols}
+        return tuple(by_key[k] for k in _PAPER_OPE_KEYS if k in by_key)
+    return cols[:3]
+
+
 def benchmarks_table(
     evaluations: SequenceABC[Evaluation],
-    columns: SequenceABC[Column] = (Column("auc", "AUC"), Column("norm_precision", "P_norm"), Column("precision", "P")),
+    columns: SequenceABC[Column] | None = None,
     title: str = "",
 ) -> Table:
     """Several benchmarks side by side (the ODTrack paper's Table 2): one row per tracker, one group
-    of columns per evaluation; a tracker missing from a benchmark shows "–". Rows follow the order in
-    which trackers first appear; the caller may sort ``table.rows``."""
+    of columns per evaluation (``columns``, or each benchmark's own, :func:`benchmark_columns`); a
+    tracker missing from a benchmark shows "–". Rows follow the order in which trackers first appear;
+    the caller may sort ``table.rows``."""
     rows: dict[str, dict[str, float]] = {}
     cols: list[Column] = []
     spreads: dict[str, dict[str, Spread]] = {}
     for ev in evaluations:
         group = ev.dataset.name
-        for c in columns:
+        own = tuple(columns) if columns is not None else benchmark_columns(ev)
+        for c in own:
             cols.append(Column(f"{group}:{c.key}", c.label, c.higher_is_better, c.decimals, group))
         for r in ev.results:
             scores = r.scores()
             row = rows.setdefault(r.tracker, {})
-            for c in columns:
-                row[f"{group}:{c.key}"] = scores[c.key]
-            for k, sp in run_spreads(r, [c.key for c in columns]).items():
+            for c in own:
+                if c.key in scores:
+                    row[f"{group}:{c.key}"] = scores[c.key]
+            for k, sp in run_spreads(r, [c.key for c in own if c.key in scores]).items():
                 spreads.setdefault(r.tracker, {})[f"{group}:{k}"] = sp
     protocols = sorted({ev.protocol.name for ev in evaluations})
     title = title or f"{', '.join(ev.dataset.name for ev in evaluations)}; protocol {', '.join(protocols)}"

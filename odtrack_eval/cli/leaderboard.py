@@ -1,0 +1,73 @@
+"""``odtrack-eval leaderboard``: several benchmarks side by side, like the ODTrack paper's Table 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from odtrack_eval.cli import app
+from odtrack_eval.cli.evaluate import OutputFormat, _finish, _print_tables, load_for_protocol
+from odtrack_eval.cli.report import parse_mapping
+from odtrack_eval.evaluation import evaluate_folder
+from odtrack_eval.report import tables
+from odtrack_eval.results.selection import TRACKER_HELP
+
+
+@app.command()
+def leaderboard(
+    dataset: Annotated[
+        list[str], typer.Option("--dataset", "-d", help="Benchmarks, in column order (repeat: -d lasot -d tnl2k).")
+    ],
+    results: Annotated[
+        list[str],
+        typer.Option(
+            "--results",
+            "-r",
+            help="Results folder for every benchmark (ODTrack layout: <tracker>/<param>/<dataset>/), and/or "
+            "DATASET=FOLDER for one benchmark.",
+        ),
+    ],
+    root: Annotated[
+        list[str] | None, typer.Option("--root", help="DATASET=FOLDER (default: each dataset's catalog entry).")
+    ] = None,
+    tracker: Annotated[list[str] | None, typer.Option("--tracker", "-t", help=TRACKER_HELP)] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    allow_missing: Annotated[
+        bool, typer.Option("--allow-missing", help="Per benchmark, score the sequences every tracker has.")
+    ] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
+) -> None:
+    """Several benchmarks side by side: AUC, P_norm, P for one-pass benchmarks and AO, SR0.5, SR0.75 for
+    GOT-10k, each under its leaderboard protocol; best two per column marked."""
+    per_dataset = parse_mapping([r for r in results if "=" in r], "--results")
+    shared = [r for r in results if "=" not in r]
+    if len(shared) > 1:
+        raise typer.BadParameter("give one shared results folder, and DATASET=FOLDER for the others", param_hint="-r")
+    roots = parse_mapping(root, "--root")
+    unknown = sorted((set(per_dataset) | set(roots)) - set(dataset))
+    if unknown:
+        raise typer.BadParameter(f"{', '.join(unknown)} not among the --dataset values", param_hint="-r/--root")
+    folders = {name: per_dataset.get(name) or (shared[0] if shared else None) for name in dataset}
+    lacking = [name for name, folder in folders.items() if folder is None]
+    if lacking:
+        raise typer.BadParameter(f"no results folder for {', '.join(lacking)} (give -r FOLDER or -r DATASET=FOLDER)")
+    evaluations, errors = [], {}
+    for name in dataset:
+        folder = folders[name]
+        ds, proto = load_for_protocol(name, Path(roots[name]) if name in roots else None, None, command="leaderboard")
+        ev = evaluate_folder(ds, Path(folder), proto, trackers=tracker, allow_missing=allow_missing,
+                             cache=not no_cache)  # fmt: skip
+        for w in ev.warnings[:5]:
+            typer.secho(f"warning: {ds.name}: {w}", err=True, fg=typer.colors.YELLOW)
+        errors.update({f"{ds.name}: {k}": v for k, v in ev.errors.items()})
+        evaluations.append(ev)
+    table = tables.benchmarks_table(evaluations)
+    first = table.columns[0].key if table.columns else None  # sorted by the first benchmark's first score
+    table.rows.sort(key=lambda row: -row[1].get(first, float("-inf")) if first else 0.0)
+    if fmt is OutputFormat.json:
+        typer.echo(tables.table_to_json(table))
+    else:
+        _print_tables([table], fmt)
+    _finish(errors)
