@@ -52,3 +52,31 @@ def test_incomplete_results_exit_1_naming_the_sequence(data: Path, tmp_path: Pat
     out = _run("evaluate", "-d", "vot2020", "--root", str(data / "sequences"), "-r", str(tmp_path / "results"))
     assert out.returncode == 1
     assert "error: b:" in out.stderr and "seq002" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_report_writes_vot_tables_figures_and_index(data: Path, tmp_path: Path) -> None:
+    """`report -d vot2020`: the EAO/A/R leaderboard, per-tag/per-sequence accuracy, EAO curve and A-R plot."""
+    out = tmp_path / "report"
+    res = _run("report", "-d", "vot2020", "--root", str(data / "sequences"), "-r", str(data / "results"),
+               "-o", str(out), "--no-cache")  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    ev = json.loads(_run("evaluate", "-d", "vot2020", "--root", str(data / "sequences"), "-r", str(data / "results"),
+                         "-f", "json").stdout)  # fmt: skip
+    board = json.loads((out / "leaderboard.json").read_text())
+    got = {r["tracker"]: r["values"] for r in board["rows"]}
+    for t in ev["trackers"]:
+        for key in ("eao", "accuracy", "robustness"):
+            assert got[t["name"]][key] == pytest.approx(t[key], abs=1e-12)
+    for name in ("eao_curve", "ar_plot"):
+        for ext in ("png", "pdf"):
+            assert (out / "figures" / f"{name}.{ext}").stat().st_size > 5000
+    doc = json.loads((out / "evaluation.json").read_text())
+    page = (out / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "EAO" in page and "vot2020" in page
+    # the EAO shown in the curve's legend is the score: the mean of the curve over the protocol's interval
+    from odtrack_eval.protocols import get_protocol
+    from odtrack_eval.report.plots import eao_curve
+
+    p = get_protocol("vot2020")
+    legend = eao_curve({t["name"]: t["eao_curve"][1:] for t in doc["trackers"]}, p.eao_low, p.eao_high - 1)
+    assert legend == pytest.approx({t["name"]: t["eao"] for t in ev["trackers"]}, abs=1e-12)

@@ -11,6 +11,7 @@ import typer
 from odtrack_eval.cli import app
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.evaluation import evaluate_folder
+from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.cache import resolve_cache
 from odtrack_eval.results.selection import TRACKER_HELP
 
@@ -47,7 +48,21 @@ def report(
     from odtrack_eval.report.build import build_report
 
     start = time.perf_counter()
-    ds, proto = load_for_protocol(dataset, root, protocol, command="report")
+    ds, proto = load_for_protocol(dataset, root, protocol)
+    if not isinstance(proto, Protocol):  # VOT multistart: EAO/A/R tables, EAO curve, A-R plot
+        from odtrack_eval.vot.analysis import evaluate_results
+        from odtrack_eval.vot.report import build_vot_report
+
+        vot = evaluate_results(ds, results, proto, trackers=tracker)
+        for name, err in vot.errors.items():
+            typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
+        if not vot.results:
+            raise typer.Exit(1)
+        index = build_vot_report(vot, out, cache=resolve_cache(not no_cache))
+        typer.echo(f"wrote {index} in {time.perf_counter() - start:.1f} s")
+        if vot.errors:
+            raise typer.Exit(1)
+        return
     ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
     for name, err in ev.errors.items():
         typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)

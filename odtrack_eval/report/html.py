@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from odtrack_eval import __version__
 from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.report.tables import Table, _fmt
+
+if TYPE_CHECKING:
+    from odtrack_eval.vot.analysis import VotEvaluation
 
 #: Manifest file names written next to result files (the runner's, and a generic one).
 MANIFEST_NAMES = ("run_manifest.json", "manifest.json")
@@ -145,7 +148,7 @@ def _kv(rows: Mapping[str, str]) -> str:
 
 
 def render_index(
-    evaluation: Evaluation,
+    evaluation: Evaluation | VotEvaluation,
     tables: SequenceABC[tuple[str, Table]],
     figures: SequenceABC[FigureRef],
     out_dir: Path,
@@ -153,7 +156,8 @@ def render_index(
     extra_sections: SequenceABC[tuple[str, str]] = (),
     files: SequenceABC[Path] = (),
 ) -> str:
-    """The whole page as a string (written by the caller). ``extra_sections`` are (title, HTML)."""
+    """The whole page as a string (written by the caller). ``extra_sections`` are (title, HTML).
+    ``evaluation`` is a one-pass :class:`Evaluation` or a VOT multistart evaluation."""
     ds, proto = evaluation.dataset, evaluation.protocol
     parts = [
         "<!DOCTYPE html>",
@@ -205,13 +209,14 @@ def render_index(
                 parts.append(f'<p class="note">Manifest <code>{html.escape(path)}</code></p>' + _kv(summary))
             if not run.get("manifests"):
                 parts.append('<p class="note">No run manifest (run_manifest.json / manifest.json) in this folder.</p>')
-    if evaluation.warnings or evaluation.errors or evaluation.missing:
+    missing = getattr(evaluation, "missing", {})  # VOT evaluations have no excluded sequences
+    if evaluation.warnings or evaluation.errors or missing:
         parts.append("<h2>Warnings</h2><ul>")
         parts += [f'<li class="warn">{html.escape(w)}</li>' for w in evaluation.warnings[:200]]
         if len(evaluation.warnings) > 200:
             parts.append(f'<li class="warn">… and {len(evaluation.warnings) - 200} more</li>')
         parts += [f'<li class="warn">{html.escape(n)} lacks {len(m)} sequences (excluded for every tracker)</li>'
-                  for n, m in evaluation.missing.items()]  # fmt: skip
+                  for n, m in missing.items()]  # fmt: skip
         parts += [f'<li class="err">{html.escape(n)}: {html.escape(e)}</li>' for n, e in evaluation.errors.items()]
         parts.append("</ul>")
     if files:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from odtrack_eval.report.tables import Column, Table, _json_safe
+from odtrack_eval.results.cache import ContentCache
 from odtrack_eval.vot.analysis import VotEvaluation
 
 VOT_COLUMNS = (Column("eao", "EAO", decimals=3), Column("accuracy", "A", decimals=3),
@@ -58,3 +60,42 @@ def to_dict(ev: VotEvaluation, tags: bool = False, sequences: bool = False, curv
 
 def to_json(ev: VotEvaluation, tags: bool = False, sequences: bool = False) -> str:
     return json.dumps(_json_safe(to_dict(ev, tags, sequences)), indent=2, allow_nan=False)
+
+
+def build_vot_report(ev: VotEvaluation, out_dir: str | Path, cache: ContentCache | None = None) -> Path:
+    """Write a VOT2020 report folder: the EAO/A/R leaderboard, per-tag and per-sequence accuracy (txt, md,
+    csv, tex, json), the EAO curve and the A-R plot (png, pdf), ``evaluation.json`` and a self-contained
+    ``index.html``, as ``odtrack-eval report`` does for one-pass benchmarks. Returns the index path."""
+    from odtrack_eval.report import html as html_report
+    from odtrack_eval.report import plots
+    from odtrack_eval.report.build import _write_table
+    from odtrack_eval.report.files import write_text
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    names = sorted((r.tracker for r in ev.results), key=lambda n: (n.lower(), n))  # colours independent of scores
+    styles = plots.tracker_styles(names)
+    results = sorted(ev.results, key=lambda r: names.index(r.tracker))
+    page_tables = [("Leaderboard", vot_table(ev))]
+    written = _write_table(page_tables[0][1], out / "leaderboard")
+    tags = tag_table(ev)
+    if tags.columns:
+        page_tables.append(("Accuracy per tag", tags))
+        written += _write_table(tags, out / "accuracy_per_tag")
+    written += _write_table(sequence_table(ev), out / "accuracy_per_sequence")
+    doc = json.dumps(_json_safe(to_dict(ev, tags=True, sequences=True, curve=True)), indent=2, allow_nan=False)
+    written.append(write_text(out / "evaluation.json", doc + "\n"))
+    p = ev.protocol
+    # curve[j] is the expected overlap for sequence length j (j = 0 unused): the plot takes lengths 1..
+    curves = {r.tracker: r.curve[1:] for r in results}
+    eao = plots.eao_curve(curves, p.eao_low, p.eao_high - 1, out / "figures" / "eao_curve", styles, cache=cache)
+    ar = plots.ar_plot({r.tracker: (r.accuracy, r.robustness) for r in results}, out / "figures" / "ar_plot", styles,
+                       cache=cache)  # fmt: skip
+    figs = [
+        html_report.FigureRef("Expected average overlap curve (EAO interval shaded)", eao["png"], {"pdf": eao["pdf"]}),
+        html_report.FigureRef("Accuracy-robustness", ar["png"], {"pdf": ar["pdf"]}),
+    ]
+    written += [*eao.values(), *ar.values()]
+    index = out / "index.html"
+    write_text(index, html_report.render_index(ev, page_tables, figs, out, files=sorted(written)))
+    return index
