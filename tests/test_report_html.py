@@ -73,3 +73,23 @@ def test_screenshot_shows_the_figures(tmp_path: Path, report: Path) -> None:
     for colour in plots.OKABE_ITO[:2]:
         rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255.0
         assert (np.abs(img - rgb).max(axis=1) < 0.03).sum() > 500, f"{colour} not visible: figures not rendered"
+
+
+def test_vot_report_page_loads_and_shows_its_table_and_figures(tmp_path: Path) -> None:
+    from odtrack_eval.datasets import load_dataset
+    from odtrack_eval.protocols import get_protocol
+    from odtrack_eval.vot import synthetic
+    from odtrack_eval.vot.analysis import evaluate_results
+    from odtrack_eval.vot.report import build_vot_report
+
+    synthetic.make_dataset(tmp_path / "sequences", num_sequences=2, lengths=(30, 40), spacing=15, seed=2)
+    synthetic.make_results(tmp_path / "sequences", tmp_path / "results", "trk", style="mask", seed=3)
+    ev = evaluate_results(load_dataset("vot2020", tmp_path / "sequences"), tmp_path / "results",
+                          get_protocol("vot2020"))  # fmt: skip
+    index = build_vot_report(ev, tmp_path / "report")
+    proc = _chromium(tmp_path, index, "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert _console(proc.stderr) == []
+    dom = proc.stdout
+    assert "<table" in dom and "EAO" in dom and f"{ev.results[0].eao:.3f}" in dom
+    assert dom.count('<img src="data:image/png;base64,') == 2
