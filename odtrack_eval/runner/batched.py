@@ -126,8 +126,9 @@ def run_batched(
 def _start(
     task: SequenceTask, batcher: Any, reader: Callable[[Any], np.ndarray], clock: Callable[[], float]
 ) -> _Active:
-    """Open the sequence's frames and initialise it (timed on its own)."""
-    prefetcher = Prefetcher(task.frame_paths, reader)
+    """Open the sequence's frames and initialise it (timed on its own). Up to K sequences read ahead at
+    once, so each buffers 4 frames instead of the single-sequence runner's 8."""
+    prefetcher = Prefetcher(task.frame_paths, reader, depth=4, batch=2)
     frames = iter(prefetcher)
     try:
         first = next(frames)
