@@ -100,7 +100,7 @@ def evaluate(
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the parsed-results cache.")] = False,
 ) -> None:
-    """Evaluate raw tracking results (AUC, precision, normalized precision) under a named protocol."""
+    """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R)."""
     options = {"sequences": list(sequence)} if sequence else {}
     ds, proto = load_for_protocol(dataset, root, protocol, **options)
     if isinstance(proto, VotProtocol):

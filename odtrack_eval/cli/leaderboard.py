@@ -39,8 +39,10 @@ def leaderboard(
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
 ) -> None:
-    """Several benchmarks side by side: AUC, P_norm, P for one-pass benchmarks and AO, SR0.5, SR0.75 for
-    GOT-10k, each under its leaderboard protocol; best two per column marked."""
+    """Several benchmarks side by side, like the ODTrack paper's Table 2 (best two per column marked).
+
+    AUC, P_norm, P for one-pass benchmarks and AO, SR0.5, SR0.75 for GOT-10k, each under its leaderboard
+    protocol."""
     per_dataset = parse_mapping([r for r in results if "=" in r], "--results")
     shared = [r for r in results if "=" not in r]
     if len(shared) > 1:
