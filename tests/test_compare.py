@@ -144,3 +144,42 @@ def test_compare_cli_selectors_pick_runs_of_one_parameter_set(tmp_path) -> None:
     for w, g in zip(want, got, strict=True):
         assert (g["a"], g["b"]) == ("epoch 100", "odtrack/baseline:300")
         assert {k: g[k] for k in g if k not in ("a", "b")} == {k: w[k] for k in w if k not in ("a", "b")}
+
+
+@pytest.mark.parametrize("protocol", ["odtrack", "official", "pytracking", "got10k"])
+def test_score_cis_bracket_the_scores_and_are_seeded(protocol: str) -> None:
+    from odtrack_eval.report.compare import score_cis
+
+    for bench in ("otb100", "lasot"):
+        for r in real_evaluation(bench, protocol).results:
+            cis = score_cis(r, seed=5, resamples=2_000)
+            assert cis == score_cis(r, seed=5, resamples=2_000)
+            for m, (lo, hi) in cis.items():
+                assert lo < r.scores()[m] < hi and hi - lo < 15, (bench, r.tracker, m)
+
+
+def test_score_ci_of_identical_sequences_collapses() -> None:
+    import dataclasses
+
+    from odtrack_eval.report.compare import score_cis
+
+    r = real_evaluation("otb100").results[0]
+    curves = {k: np.repeat(np.asarray(v)[:1], len(r.sequence_names), axis=0) for k, v in r.curves.items()}
+    same = dataclasses.replace(r, curves=curves)  # every sequence scored like the first one
+    lo, hi = score_cis(same, ["auc"], resamples=500)["auc"]
+    first = 100 * float(np.asarray(r.curves["success"])[0].mean())
+    assert lo == pytest.approx(first, abs=1e-9) and hi == pytest.approx(first, abs=1e-9)
+
+
+def test_evaluate_ci_cli() -> None:
+    real_evaluation("otb100")
+    _load_commands()
+    args = ["evaluate", "-d", "otb100", "--root", str(ROOTS["otb100"]), "-r", str(RESULTS["otb100"]), "--ci"]
+    res = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    for t in json.loads(res.stdout)["trackers"]:
+        assert set(t["ci95"]) == {"auc", "norm_precision", "precision"}
+        for m, (lo, hi) in t["ci95"].items():
+            assert lo < t[m] < hi
+    text = CliRunner().invoke(app, args)
+    assert "95% confidence intervals over the 100 sequences" in text.stdout and "AUC low" in text.stdout

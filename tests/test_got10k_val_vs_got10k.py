@@ -104,6 +104,8 @@ def test_cli_reports_ao_sr_for_got10k_val(tmp_path: Path) -> None:
     assert set(next(iter(entry["sequences"].values()))) == {"ao", "sr50", "sr75"}
     table = subprocess.run(cmd, capture_output=True, text=True)
     assert "AO" in table.stdout and "SR0.5" in table.stdout and "AUC" not in table.stdout
+    ci = subprocess.run([*cmd, "--ci"], capture_output=True, text=True)  # frame-pooled AO: no bootstrap over sequences
+    assert ci.returncode == 2 and "--ci resamples sequences" in ci.stderr and "frame_pooled" in ci.stderr
 
 
 def test_report_for_got10k_val_plots_the_pooled_success_curve(tmp_path: Path) -> None:

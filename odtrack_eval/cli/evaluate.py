@@ -99,6 +99,15 @@ def evaluate(
         typer.Option("--allow-missing", help="Evaluate on the sequences every tracker has, instead of failing."),
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the parsed-results cache.")] = False,
+    ci: Annotated[
+        bool,
+        typer.Option(
+            "--ci",
+            help="Add a 95% bootstrap confidence interval of AUC, P and P_norm over the benchmark's sequences "
+            "(10,000 resamples, --seed).",
+        ),
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the --ci bootstrap.")] = 0,
 ) -> None:
     """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R)."""
     options = {"sequences": list(sequence)} if sequence else {}
@@ -118,10 +127,24 @@ def evaluate(
             err=True,
             fg=typer.colors.YELLOW,
         )
+    cis = None
+    if ci:
+        from odtrack_eval.report.compare import score_cis
+
+        keys = [k for k in ("auc", "norm_precision", "precision") if k in proto.metrics]  # the table's order
+        if proto.aggregation != "sequence_mean" or not keys:
+            raise OdtrackEvalError(
+                f"--ci resamples sequences, so it needs scores that are means over sequences; protocol "
+                f"{proto.name!r} ({proto.aggregation}) has none"
+            )
+        cis = {r.tracker: score_cis(r, keys, seed=seed) for r in ev.results}
     if fmt is OutputFormat.json:
-        typer.echo(tables.to_json(ev, attributes=attributes, sequences=per_sequence))
+        typer.echo(tables.to_json(ev, attributes=attributes, sequences=per_sequence, cis=cis))
     else:
         parts = [tables.ope_table(ev)]
+        if cis:
+            title = f"95% confidence intervals over the {len(ev.sequence_names)} sequences (bootstrap, seed {seed})"
+            parts.append(tables.ci_table(ev, cis, title))
         if attributes:
             parts.append(tables.attribute_table(ev))
         if per_sequence:

@@ -86,6 +86,31 @@ def bootstrap_mean_ci(
     return (float(lo), float(hi))
 
 
+def score_cis(
+    result: OPEResult, metrics: SequenceABC[str] = METRICS, seed: int | None = 0, resamples: int = 10_000,
+    level: float = 0.95,
+) -> dict[str, tuple[float, float]]:  # fmt: skip
+    """Percentile bootstrap CI of each score, resampling the benchmark's sequences.
+
+    What it measures: how much the score depends on which sequences the benchmark happens to contain (the
+    uncertainty a reader should attach to a leaderboard gap), not tracker randomness (that is the spread
+    over runs). Only for scores that are means over sequences; refused (:class:`OdtrackEvalError`), e.g. for
+    GOT-10k's frame-pooled AO.
+    """
+    out = {}
+    for m in metrics:
+        d = per_sequence_scores(result, m)
+        d = d[np.isfinite(d)]
+        score = result.scores()[m]
+        if d.size == 0 or not math.isclose(float(d.mean()), score, rel_tol=0, abs_tol=1e-9):
+            raise OdtrackEvalError(
+                f"{result.tracker}: {m} under protocol {result.protocol.name!r} is not a mean over sequences, so a "
+                "bootstrap over sequences does not apply"
+            )
+        out[m] = bootstrap_mean_ci(d, seed, resamples, level)
+    return out
+
+
 def wilcoxon_p(d: np.ndarray) -> float:
     """Two-sided Wilcoxon signed-rank p-value of the paired differences ``d`` (scipy's defaults).
 

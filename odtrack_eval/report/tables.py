@@ -30,6 +30,8 @@ class Column:
     decimals: int = 1
     #: Header group (e.g. the benchmark) for tables with several benchmarks side by side.
     group: str = ""
+    #: Whether the best two values are marked (not for e.g. confidence bounds).
+    ranked: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Table:
     def ranks(self) -> dict[str, dict[str, int]]:
         """Rank (1 = best) of each tracker per column; ties share a rank; NaN is unranked."""
         out: dict[str, dict[str, int]] = {name: {} for name, _ in self.rows}
-        for col in self.columns:
+        for col in (c for c in self.columns if c.ranked):
             vals = [(v[col.key], n) for n, v in self.rows if _finite(v.get(col.key))]
             uniq = sorted({round(v, 6) for v, _ in vals}, reverse=col.higher_is_better)
             for v, n in vals:
@@ -258,7 +260,7 @@ def to_text(table: Table, color: bool = False) -> str:
             (c + " " * (w - len(v))) if i == 0 else (" " * (w - len(v)) + c)
             for i, (c, v, w) in enumerate(zip(row, vis, widths, strict=True))
         ))  # fmt: skip
-    if len(table.rows) > 1:
+    if len(table.rows) > 1 and any(c.ranked for c in table.columns):
         lines.append("(* best, ' second best)" if not color else "(bold best, underlined second best)")
     lines.extend(table.notes)
     return "\n".join(lines)
@@ -286,8 +288,7 @@ def to_markdown(table: Table) -> str:
     lines.append("|---|" + "---:|" * len(table.columns))
     for name, vals in table.rows:
         cells = [
-            _marked(table, ranks, name, vals, c, "**{}**", "_{}_") + _spread_text(table, name, c)
-            for c in table.columns
+            _marked(table, ranks, name, vals, c, "**{}**", "_{}_") + _spread_text(table, name, c) for c in table.columns
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.extend(["", *table.notes] if table.notes else [])
@@ -384,12 +385,19 @@ def table_to_json(table: Table) -> str:
     return json.dumps(_json_safe(table_to_dict(table)), indent=2, allow_nan=False)
 
 
-def evaluation_to_dict(evaluation: Evaluation, attributes: bool = False, sequences: bool = False) -> dict[str, Any]:
-    """The CLI's JSON document: values in percent, unrounded."""
+def evaluation_to_dict(
+    evaluation: Evaluation,
+    attributes: bool = False,
+    sequences: bool = False,
+    cis: dict[str, dict[str, tuple[float, float]]] | None = None,
+) -> dict[str, Any]:
+    """The CLI's JSON document: values in percent, unrounded (``ci95``: tracker -> metric -> [low, high])."""
     trackers = []
     keys = main_keys(evaluation)
     for r in evaluation.results:
         entry: dict[str, Any] = {"name": r.tracker, **r.scores()}
+        if cis is not None and r.tracker in cis:
+            entry["ci95"] = {m: list(v) for m, v in cis[r.tracker].items()}
         if attributes:
             entry["attributes"] = {
                 code: {k: v[k] for k in (*keys, "num_sequences")}
@@ -417,8 +425,28 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
-def to_json(evaluation: Evaluation, attributes: bool = False, sequences: bool = False) -> str:
-    return json.dumps(_json_safe(evaluation_to_dict(evaluation, attributes, sequences)), indent=2, allow_nan=False)
+def to_json(
+    evaluation: Evaluation,
+    attributes: bool = False,
+    sequences: bool = False,
+    cis: dict[str, dict[str, tuple[float, float]]] | None = None,
+) -> str:
+    doc = evaluation_to_dict(evaluation, attributes, sequences, cis)
+    return json.dumps(_json_safe(doc), indent=2, allow_nan=False)
+
+
+def ci_table(evaluation: Evaluation, cis: dict[str, dict[str, tuple[float, float]]], title: str) -> Table:
+    """Low and high bound of each score's confidence interval per tracker (bounds are not ranked)."""
+    labels = {c.key: c.label for c in ALL_COLUMNS}
+    metrics = [m for m in next(iter(cis.values()), {})]
+    columns = tuple(
+        Column(f"{m}:{end}", f"{labels.get(m, m)} {end}", ranked=False) for m in metrics for end in ("low", "high")
+    )
+    results = sorted((r for r in evaluation.results if r.tracker in cis),
+                     key=lambda r: -r.scores()[metrics[0]] if metrics else 0.0)  # the leaderboard's order
+    rows = [(r.tracker, {f"{m}:{end}": cis[r.tracker][m][i] for m in metrics for i, end in enumerate(("low", "high"))})
+            for r in results]  # fmt: skip
+    return Table(title, columns, rows)
 
 
 def attribute_table(evaluation: Evaluation, metric: str = "auc") -> Table:
