@@ -21,7 +21,7 @@ from tests.test_plots import assert_nontrivial_png, assert_pdf
 pytestmark = pytest.mark.slow  # renders every figure of a real report (~10 s on 2 cores)
 
 FIGURES = ("success", "precision", "norm_precision", "attributes_auc_bars", "attributes_auc_radar")
-TABLES = ("leaderboard", "attributes_auc")
+TABLES = ("leaderboard", "leaderboard_ci", "attributes_auc")
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,10 @@ def test_every_table_and_figure_is_written(otb_report: Path) -> None:
     for row in board["rows"]:
         assert row["values"]["auc"] == pytest.approx(expected[row["tracker"]]["auc"], abs=1e-3)
     assert "SiamFC-3s" in (otb_report / "reproduce.txt").read_text()
+    ci = {r["tracker"]: r["values"] for r in json.loads((otb_report / "leaderboard_ci.json").read_text())["rows"]}
+    for row in board["rows"]:  # the bootstrap interval of every score holds the score
+        for key in ("auc", "norm_precision", "precision"):
+            assert ci[row["tracker"]][f"{key}:low"] < row["values"][key] < ci[row["tracker"]][f"{key}:high"]
 
 
 def test_index_html_is_self_contained(otb_report: Path) -> None:

@@ -89,6 +89,13 @@ def build_report(
     leaderboard = tables.ope_table(evaluation, fps=True)
     page_tables = [("Leaderboard", leaderboard)]
     files.tables["leaderboard"] = _write_table(leaderboard, out / "leaderboard")
+    cis = _confidence_intervals(evaluation)
+    if cis:
+        title = (f"95% confidence intervals over the {len(evaluation.sequence_names)} sequences (bootstrap, "
+                 f"{CI_RESAMPLES} resamples, seed 0)")  # fmt: skip
+        ci_table = tables.ci_table(evaluation, cis, title)
+        page_tables.append(("Confidence intervals (which sequences the benchmark contains)", ci_table))
+        files.tables["leaderboard_ci"] = _write_table(ci_table, out / "leaderboard_ci")
 
     attr_scores = {r.tracker: r.attribute_scores(ds) for r in results}
     codes = [c for c in (list(ds.attribute_names) or []) if any(c in v for v in attr_scores.values())]
@@ -136,6 +143,20 @@ def build_report(
                                     sorted(written))  # fmt: skip
     write_text(files.index, page)
     return files
+
+
+#: Bootstrap resamples of the report's confidence intervals (percentile bounds stable to ~0.1 point).
+CI_RESAMPLES = 2_000
+
+
+def _confidence_intervals(evaluation: Evaluation) -> dict[str, dict[str, tuple[float, float]]]:
+    """AUC / P_norm / P bootstrap CIs per tracker, for protocols whose scores are means over sequences."""
+    from odtrack_eval.report.compare import score_cis
+
+    keys = [k for k in ("auc", "norm_precision", "precision") if k in evaluation.protocol.metrics]
+    if evaluation.protocol.aggregation != "sequence_mean" or not keys:
+        return {}
+    return {r.tracker: score_cis(r, keys, seed=0, resamples=CI_RESAMPLES) for r in evaluation.results}
 
 
 def _sequences_csv(evaluation: Evaluation, names: list[str]) -> str:
