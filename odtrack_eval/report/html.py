@@ -133,7 +133,8 @@ def _table_html(table: Table) -> str:
         body.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")
     notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in table.notes)
     legend = ('<p class="note">Best per column in <span style="color:#c00000"><b>red</b></span>, second in '
-              '<span style="color:#0040c0"><b>blue</b></span>.</p>') if len(table.rows) > 1 else ""  # fmt: skip
+              '<span style="color:#0040c0"><b>blue</b></span>.</p>'
+              ) if len(table.rows) > 1 and any(c.ranked for c in table.columns) else ""  # fmt: skip
     return (f'<div style="overflow-x:auto"><table><caption class="note" style="text-align:left">'
             f"{html.escape(table.title)}</caption><thead>{head}</thead><tbody>{''.join(body)}</tbody></table></div>"
             f"{legend}{notes}")  # fmt: skip
