@@ -21,6 +21,7 @@ import argparse
 import copy
 import importlib.util
 import json
+import os
 import sys
 import tempfile
 import time
@@ -37,7 +38,8 @@ from odtrack_eval.trackers.odtrack.tracker import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-ORACLE = REPO.parent / "shared" / "data" / "odtrack_oracle"
+#: The oracle pack: $ODTRACK_ORACLE (a copy carried to a GPU machine, see benchmarks/GPU.md) or ../shared.
+ORACLE = Path(os.environ.get("ODTRACK_ORACLE") or REPO.parent / "shared" / "data" / "odtrack_oracle")
 PACK = ORACLE / "packA"
 
 SETTINGS: dict[str, dict[str, str]] = {
