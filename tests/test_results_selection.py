@@ -88,6 +88,7 @@ def test_parse_selector_forms() -> None:
     assert (s.name, s.param, s.runs, s.spans, s.label) == ("odtrack", "baseline", (0, 2), ((5, 7),), "Ours")
     assert [i for i in range(10) if s.picks(i)] == [0, 2, 5, 6, 7] and not s.picks(None)
     assert parse_selector("odtrack:baseline::Ours").runs is None
-    for bad in ("odtrack:", ":baseline", "a:b:c:d:e", "odtrack:baseline:x"):
+    assert parse_selector("odtrack:baseline:300:ODTrack: B").label == "ODTrack: B"
+    for bad in ("odtrack:", ":baseline", "odtrack:baseline:x"):
         with pytest.raises(ResultsError):
             parse_selector(bad)

@@ -61,10 +61,10 @@ def _run_ids(text: str, spec: str) -> tuple[tuple[int, ...] | None, tuple[tuple[
 
 def parse_selector(spec: str) -> Selector:
     """``NAME`` or ``TRACKER:PARAM[:RUNS[:LABEL]]`` (see the module docstring)."""
-    parts = spec.split(":")
+    parts = spec.split(":", 3)  # a LABEL may itself hold ':'
     if len(parts) == 1:
         return Selector(spec, text=spec)
-    if len(parts) > 4 or not parts[0] or not parts[1]:
+    if not parts[0] or not parts[1]:
         raise ResultsError(f"--tracker {spec!r}: expected NAME or TRACKER:PARAM[:RUNS[:LABEL]]")
     label = parts[3] if len(parts) == 4 and parts[3] else None
     runs, spans = _run_ids(parts[2] if len(parts) > 2 else "", spec)
@@ -77,7 +77,7 @@ def display_name(spec: str) -> str:
     if sel.param is None:
         return sel.name
     filtered = sel.runs is not None or bool(sel.spans)
-    return sel.label or f"{sel.name}/{sel.param}" + (f":{sel.text.split(':')[2]}" if filtered else "")
+    return sel.label or f"{sel.name}/{sel.param}" + (f":{sel.text.split(':', 3)[2]}" if filtered else "")
 
 
 def select_entries(entries: list[TrackerRuns], specs: list[str] | None, results_dir: Path) -> list[TrackerRuns]:
