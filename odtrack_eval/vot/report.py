@@ -15,7 +15,8 @@ VOT_COLUMNS = (Column("eao", "EAO", decimals=3), Column("accuracy", "A", decimal
 
 
 def vot_table(ev: VotEvaluation) -> Table:
-    rows = [(r.tracker, r.scores()) for r in ev.results]
+    """The EAO / A / R leaderboard, best EAO first (as the one-pass leaderboards sort by AUC)."""
+    rows = sorted(((r.tracker, r.scores()) for r in ev.results), key=lambda row: -row[1]["eao"])
     notes = [f"protocol {ev.protocol.name}: {len(ev.sequence_names)} sequences; EAO over frames "
              f"{ev.protocol.eao_low}..{ev.protocol.eao_high - 1}, fractions as vot-toolkit reports them"]  # fmt: skip
     return Table(f"{ev.dataset.name}: VOT multistart (EAO, accuracy, robustness)", VOT_COLUMNS, rows, notes)
