@@ -10,7 +10,6 @@ Pipeline (protocols.md §2, one protocol field per step):
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Mapping
 from collections.abc import Sequence as SequenceABC
@@ -23,6 +22,7 @@ from odtrack_eval.boxes import IOU_FUNCTIONS, center_errors, iou_g10k
 from odtrack_eval.errors import ResultsError
 from odtrack_eval.protocols import FrameRule, Protocol
 from odtrack_eval.sequence import Dataset, Sequence
+from odtrack_eval.system import usable_cpus
 
 METRICS = ("success", "precision", "norm_precision")
 
@@ -365,11 +365,7 @@ def _both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     numpy releases the GIL inside each whole-array operation, so two independent chains of them
     run side by side. ``first``'s exception wins (it is what a sequential run would raise first).
     """
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    if cpus < 2:
+    if usable_cpus() < 2:
         return first(), second()
     box: list[U] = []
     failed: list[BaseException] = []

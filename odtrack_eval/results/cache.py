@@ -35,6 +35,8 @@ from typing import TypeVar
 import numpy as np
 from blake3 import blake3
 
+from odtrack_eval.system import usable_cpus
+
 __all__ = [
     "ContentCache",
     "default_cache_dir",
@@ -154,13 +156,6 @@ def blob_digest(blob: bytes) -> bytes:
 _PARALLEL_BYTES = 1 << 20
 
 
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def in_two_threads(
     work: Callable[[Sequence[T]], list[R]], items: Sequence[T], weight: Sequence[int], *, parallel: bool | None = None
 ) -> list[R]:
@@ -174,7 +169,7 @@ def in_two_threads(
     total = sum(weight)
     if parallel is None:
         parallel = total >= _PARALLEL_BYTES
-    if len(items) < 2 or not parallel or _cpus() < 2:
+    if len(items) < 2 or not parallel or usable_cpus() < 2:
         return work(items)
     acc, cut = 0, len(items) - 1
     for i, w in enumerate(weight):
@@ -230,7 +225,7 @@ def _two_threads_by_parity(work: Callable[[list[T]], R], items: Sequence[T]) -> 
     """``(work(items[0::2]), work(items[1::2]))``, the odd half in a helper thread; None (nothing
     done) where one thread is better (few items, one CPU). Each half gets its own list: shared
     lists cost cache-line ping-pong on every access."""
-    if len(items) < 8 or _cpus() < 2:
+    if len(items) < 8 or usable_cpus() < 2:
         return None
     result: list[R] = []
     failed: list[BaseException] = []

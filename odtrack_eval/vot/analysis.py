@@ -29,7 +29,6 @@ an ``_ignore`` object are not supported (VOT2020 has none).
 from __future__ import annotations
 
 import difflib
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ import numpy as np
 from odtrack_eval import region as rg
 from odtrack_eval.errors import FormatError, OdtrackEvalError, ResultsError
 from odtrack_eval.sequence import Dataset, Sequence
+from odtrack_eval.system import usable_cpus
 from odtrack_eval.vot import batch
 from odtrack_eval.vot import workspace as ws
 from odtrack_eval.vot.protocol import VOT2020, VotProtocol
@@ -380,8 +380,7 @@ def evaluate_tracker(
 
 
 def _workers(jobs: int) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, jobs, 8))
+    return max(1, min(usable_cpus(), jobs, 8))
 
 
 def evaluate_results(
