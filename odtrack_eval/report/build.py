@@ -44,7 +44,8 @@ def report_order(evaluation: Evaluation) -> list[str]:
     return sorted((r.tracker for r in evaluation.results), key=lambda n: (n.lower(), n))
 
 
-def _write_table(table: tables.Table, base: Path) -> list[Path]:
+def write_table(table: tables.Table, base: Path) -> list[Path]:
+    """``table`` as ``base.{txt,md,csv,tex,json}`` (every report writes its tables this way)."""
     return [write_text(base.with_name(f"{base.name}.{ext}"), fn(table)) for ext, fn in TABLE_FORMATS.items()]
 
 
@@ -88,21 +89,21 @@ def build_report(
 
     leaderboard = tables.ope_table(evaluation, fps=True)
     page_tables = [("Leaderboard", leaderboard)]
-    files.tables["leaderboard"] = _write_table(leaderboard, out / "leaderboard")
+    files.tables["leaderboard"] = write_table(leaderboard, out / "leaderboard")
     cis = _confidence_intervals(evaluation)
     if cis:
         title = (f"95% confidence intervals over the {len(evaluation.sequence_names)} sequences (bootstrap, "
                  f"{CI_RESAMPLES} resamples, seed 0)")  # fmt: skip
         ci_table = tables.ci_table(evaluation, cis, title)
         page_tables.append(("Confidence intervals (which sequences the benchmark contains)", ci_table))
-        files.tables["leaderboard_ci"] = _write_table(ci_table, out / "leaderboard_ci")
+        files.tables["leaderboard_ci"] = write_table(ci_table, out / "leaderboard_ci")
 
     attr_scores = {r.tracker: r.attribute_scores(ds) for r in results}
     codes = [c for c in (list(ds.attribute_names) or []) if any(c in v for v in attr_scores.values())]
     if codes:
         attr_table = tables.attribute_table(evaluation)
         page_tables.append(("AUC per attribute", attr_table))
-        files.tables["attributes_auc"] = _write_table(attr_table, out / "attributes_auc")
+        files.tables["attributes_auc"] = write_table(attr_table, out / "attributes_auc")
     files.tables["sequences"] = [write_text(out / "sequences.csv", _sequences_csv(evaluation, names))]
     # The `evaluate --format json --attributes` document (per-sequence scores are in sequences.csv).
     files.tables["evaluation"] = [write_text(out / "evaluation.json", tables.to_json(evaluation, True) + "\n")]

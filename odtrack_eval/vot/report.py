@@ -69,7 +69,7 @@ def build_vot_report(ev: VotEvaluation, out_dir: str | Path, cache: ContentCache
     ``index.html``, as ``odtrack-eval report`` does for one-pass benchmarks. Returns the index path."""
     from odtrack_eval.report import html as html_report
     from odtrack_eval.report import plots
-    from odtrack_eval.report.build import _write_table
+    from odtrack_eval.report.build import write_table
     from odtrack_eval.report.files import write_text
 
     out = Path(out_dir)
@@ -78,12 +78,12 @@ def build_vot_report(ev: VotEvaluation, out_dir: str | Path, cache: ContentCache
     styles = plots.tracker_styles(names)
     results = sorted(ev.results, key=lambda r: names.index(r.tracker))
     page_tables = [("Leaderboard", vot_table(ev))]
-    written = _write_table(page_tables[0][1], out / "leaderboard")
+    written = write_table(page_tables[0][1], out / "leaderboard")
     tags = tag_table(ev)
     if tags.columns:
         page_tables.append(("Accuracy per tag", tags))
-        written += _write_table(tags, out / "accuracy_per_tag")
-    written += _write_table(sequence_table(ev), out / "accuracy_per_sequence")
+        written += write_table(tags, out / "accuracy_per_tag")
+    written += write_table(sequence_table(ev), out / "accuracy_per_sequence")
     doc = json.dumps(_json_safe(to_dict(ev, tags=True, sequences=True, curve=True)), indent=2, allow_nan=False)
     written.append(write_text(out / "evaluation.json", doc + "\n"))
     p = ev.protocol
