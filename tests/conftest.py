@@ -8,3 +8,15 @@ import pytest
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ODTRACK_EVAL_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def parser_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on both result parsers: the compiled kernel and the numpy/pandas reference."""
+    from odtrack_eval.kernels import ENV_VAR, jit_enabled
+
+    if request.param == "compiled":
+        pytest.importorskip("numba", reason="the compiled parser needs numba")
+    monkeypatch.setenv(ENV_VAR, "1" if request.param == "compiled" else "0")
+    assert jit_enabled() == (request.param == "compiled")
+    return request.param

@@ -1,4 +1,9 @@
-"""Tests for the content-addressed results cache."""
+"""Tests for the content-addressed results cache.
+
+The parse-table cache serves the numpy/pandas reader only (the compiled parser is faster than the
+cache entries are to write, see ``reader.parse_blobs``), so these tests run with ``ODTRACK_EVAL_JIT=0``;
+the last test checks that the compiled path writes no table entries.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,11 @@ def _tree(root: Path, n: int = 5) -> Dataset:
 def _run(root: Path):
     (entry,) = discover_trackers(root / "results")
     return entry.runs[0]
+
+
+@pytest.fixture(autouse=True)
+def _numpy_reader(monkeypatch):
+    monkeypatch.setenv("ODTRACK_EVAL_JIT", "0")
 
 
 @pytest.fixture()
@@ -146,3 +156,12 @@ def test_key_depends_on_bytes_order_and_salt():
         )
         == 4
     )
+
+
+def test_compiled_reader_writes_no_table_entries(tree, monkeypatch):
+    pytest.importorskip("numba", reason="the compiled reader needs numba")
+    monkeypatch.setenv("ODTRACK_EVAL_JIT", "1")
+    root, ds = tree
+    result = load_run(_run(root), ds, cache=root / "cache")
+    assert result.boxes["s2"][1].tolist() == [2, 1, 2.5, 4]
+    assert not list((root / "cache").rglob("*.npy"))

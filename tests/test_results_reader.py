@@ -245,7 +245,7 @@ def test_missing_sequences_are_listed_first_ten_and_count(tmp_path):
     assert list(result.boxes) == ["seq00"] and result.missing == tuple(names[1:])
 
 
-def test_malformed_file_error_names_file_and_line(tmp_path):
+def test_malformed_file_error_names_file_and_line(tmp_path, parser_path):
     good = [_write(tmp_path / f"g{i}.txt", BOX) for i in range(3)]
     bad = _write(tmp_path / "bad.txt", [[1, 2, 3, 4], [1, 2, 3]])
     with pytest.raises(FormatError) as err:
@@ -257,7 +257,7 @@ def test_malformed_file_error_names_file_and_line(tmp_path):
     assert err.value.path == bad and err.value.line == 2 and "'x'" in str(err.value)
 
 
-def test_unusual_but_valid_files_parse_like_parse_table(tmp_path):
+def test_unusual_but_valid_files_parse_like_parse_table(tmp_path, parser_path):
     # Each of these leaves the batched fast path; the result must not change.
     blobs = [
         b"1,2,3,4\n\n5,6,7,8\n",  # blank line inside
@@ -278,7 +278,7 @@ def test_unusual_but_valid_files_parse_like_parse_table(tmp_path):
     np.testing.assert_array_equal(out[6], [[1, 2, 3, 4], [5, 6, 7, 8]])
 
 
-def test_clean_files_take_the_batched_path(tmp_path, monkeypatch):
+def test_clean_files_take_the_batched_path(tmp_path, monkeypatch, parser_path):
     """Speed guard: clean comma/tab files (what trackers write) never reach the per-file parser."""
     import odtrack_eval.results.reader as reader
 
@@ -300,9 +300,10 @@ _value = st.one_of(
 _boxes = st.lists(st.lists(_value, min_size=4, max_size=4), min_size=1, max_size=20)
 
 
+@pytest.mark.parametrize("jit", ["1", "0"])  # the compiled parser and the numpy/pandas one
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
+    files=st.lists(
         st.tuples(
             _boxes, st.sampled_from([",", "\t", " ", ";"]), st.sampled_from(["\n", "\r\n"]), st.booleans()
         ),
@@ -310,14 +311,16 @@ _boxes = st.lists(st.lists(_value, min_size=4, max_size=4), min_size=1, max_size
         max_size=5,
     )
 )
-def test_parser_round_trip_is_exact(files):
+def test_parser_round_trip_is_exact(jit, files):
     blobs, expected = [], []
     for rows, sep, eol, as_int in files:
         fmt = (lambda v: str(int(v))) if as_int else repr
         rows = [[float(int(v)) for v in r] for r in rows] if as_int else rows
         blobs.append(eol.join(sep.join(fmt(v) for v in r) for r in rows).encode() + eol.encode())
         expected.append(np.array(rows, dtype=np.float64))
-    out = parse_blobs(blobs, [Path(f"f{i}.txt") for i in range(len(blobs))])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ODTRACK_EVAL_JIT", jit)
+        out = parse_blobs(blobs, [Path(f"f{i}.txt") for i in range(len(blobs))])
     for got, want in zip(out, expected, strict=True):
         assert got.dtype == np.float64
         np.testing.assert_array_equal(got, want)

@@ -20,6 +20,7 @@ import numpy as np
 
 from odtrack_eval.boxes import IOU_FUNCTIONS, center_errors, iou_g10k
 from odtrack_eval.errors import ResultsError
+from odtrack_eval.kernels import jit_enabled
 from odtrack_eval.protocols import FrameRule, Protocol
 from odtrack_eval.sequence import Dataset, Sequence
 from odtrack_eval.system import usable_cpus
@@ -143,6 +144,33 @@ def _concat_f(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+#: Recently joined ground truths: key = ids of the per-sequence arrays, value = (those arrays, which
+#: keeps the ids from being reused while the entry lives, and the joined arrays). Every tracker and
+#: run of an evaluation joins the same ground truth (22 MB for LaSOT, ~8 ms): once is enough.
+_JOINED_GT: dict[tuple[int, ...], tuple[list[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+_JOINED_GT_SIZE = 4
+_JOINED_GT_LOCK = threading.Lock()
+
+
+def _joined_ground_truth(gts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(gt joined column-major, its NaN rows, the sequence index of each row), all read-only."""
+    key = tuple(id(g) for g in gts)
+    with _JOINED_GT_LOCK:
+        hit = _JOINED_GT.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], gts, strict=True)):
+        return hit[1]
+    gt = _concat_f(gts)
+    lengths = np.array([len(g) for g in gts], dtype=np.int64)
+    joined = (gt, _nan_rows(gt), np.repeat(np.arange(len(gts)), lengths))
+    for array in joined:
+        array.flags.writeable = False
+    with _JOINED_GT_LOCK:
+        while len(_JOINED_GT) >= _JOINED_GT_SIZE:
+            del _JOINED_GT[next(iter(_JOINED_GT))]
+        _JOINED_GT[key] = (list(gts), joined)
+    return joined
+
+
 def prepare_run(sequences: SequenceABC[Sequence], boxes: SequenceABC[np.ndarray], protocol: Protocol) -> PreparedRun:
     """Apply the protocol's preprocessing to one run (``boxes[i]`` are the results of ``sequences[i]``)."""
     preds, gts, vis, lengths, names, padded, keep, sizes = [], [], [], [], [], [], [], []
@@ -182,14 +210,12 @@ def prepare_run(sequences: SequenceABC[Sequence], boxes: SequenceABC[np.ndarray]
             sizes.append(np.broadcast_to(np.asarray(size, dtype=np.float64), (len(gt), 2)))
     lengths_a = np.asarray(lengths, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths_a)[:-1]]).astype(np.int64)
-    # Column-major: every primitive works on whole columns. Both arrays are fresh copies owned
-    # here, so the steps below may write into them.
+    # Column-major: every primitive works on whole columns. pred is a fresh copy owned here, so the
+    # steps below may write into it; gt (and what depends on it alone) is shared and read-only.
     pred = _concat_f(preds)
-    gt = _concat_f(gts)
-    seq_index = np.repeat(np.arange(len(lengths_a)), lengths_a)
+    gt, nan_gt, seq_index = _joined_ground_truth(gts)
     starts = starts[lengths_a > 0]
 
-    nan_gt = _nan_rows(gt)
     if protocol.nan_gt == "error" and nan_gt.any():
         raise ResultsError(f"sequence {names[seq_index[np.argmax(nan_gt)]]}: ground truth contains NaN rows")
     _check_predictions(pred, seq_index, names, protocol)
@@ -346,7 +372,14 @@ def _count(
                 n[mask] = value
     flat = seq_index * (k + 2)
     flat += n
-    hist = np.bincount(flat, minlength=num_seq * (k + 2)).reshape(num_seq, k + 2)[:, : k + 1]
+    return _counts_from_bins(np.bincount(flat, minlength=num_seq * (k + 2)).reshape(num_seq, k + 2), kind)
+
+
+def _counts_from_bins(bins: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-sequence counts per threshold and denominators from the (S, k + 2) bin histogram of
+    :func:`_count` (bin ``k + 1`` holds the dropped frames and is cut off)."""
+    k = bins.shape[1] - 2
+    hist = bins[:, : k + 1]
     if kind == "success":
         counts = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
     else:
@@ -387,12 +420,25 @@ def _both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     return a, box[0]
 
 
+#: From this many frames :func:`score_run` uses the compiled kernel (where numba is available): below
+#: it, importing numba and loading the kernel cost more than the numpy chain.
+_JIT_FRAMES = 20_000
+
+
 def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = None) -> RunCurves:
     """Per-frame measures and per-sequence curves for one prepared run.
 
     The overlap chain (IoU, success counts, IoU sums) and the centre-error chain (both errors,
-    their counts) are independent; on large runs they run in two threads.
+    their counts) are independent; on large runs they run in two threads. Large runs go through
+    the compiled kernel instead (:mod:`odtrack_eval.kernels.ope`: the same values in one pass).
     """
+    if len(run.gt) >= _JIT_FRAMES and jit_enabled():
+        return score_run_compiled(run, protocol)
+    return score_run_numpy(run, protocol)
+
+
+def score_run_numpy(run: PreparedRun, protocol: Protocol) -> RunCurves:
+    """The numpy reference of :func:`score_run` (whole-array operations; the definition the kernel matches)."""
     num_seq = run.num_sequences
 
     def curve(values: np.ndarray, metric: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -433,6 +479,70 @@ def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = 
     counts = {m: p[0] for m, p in parts.items()}
     frames = {m: p[1] for m, p in parts.items()}
     curves = {m: p[2] for m, p in parts.items()}
+    return RunCurves(curves, counts, frames, iou_sum, iou_count)
+
+
+def _split_at_sequence(seq_index: np.ndarray) -> int:
+    """A frame index near the middle where a new sequence starts (0 if there is none): the two halves
+    write disjoint rows of the per-sequence outputs, and each sequence's frames stay in order."""
+    n = len(seq_index)
+    if n < 2:
+        return 0
+    mid_seq = seq_index[n // 2]
+    cut = int(np.searchsorted(seq_index, mid_seq, side="left"))
+    if cut == 0:
+        cut = int(np.searchsorted(seq_index, mid_seq, side="right"))
+    return cut if cut < n else 0
+
+
+def _kernel_grid(grid: np.ndarray) -> tuple[np.ndarray, int, float]:
+    """A threshold grid as the kernel takes it: thresholds + two NaN, the :func:`_fast_grid` mode, its scale."""
+    from odtrack_eval.kernels import ope as kernel
+
+    padded = np.concatenate([np.asarray(grid, dtype=np.float64), [np.nan, np.nan]])
+    fast = _fast_grid(grid)
+    if fast is None:
+        return padded, kernel.GRID_BISECT, 1.0
+    how, scale, _ = fast
+    return padded, kernel.GRID_INTEGERS if how == "integers" else kernel.GRID_UNIFORM, scale
+
+
+def score_run_compiled(run: PreparedRun, protocol: Protocol) -> RunCurves:
+    """:func:`score_run` through the fused kernel, over two threads (split between sequences)."""
+    from odtrack_eval.kernels import ope as kernel
+
+    num_seq = run.num_sequences
+    grids = {m: _kernel_grid(protocol.grid(m)) for m in METRICS}
+    bins = {m: np.zeros((num_seq, len(grids[m][0])), dtype=np.int64) for m in METRICS}  # k + 2 bins
+    iou_sum = np.zeros(num_seq)
+    iou_count = np.zeros(num_seq, dtype=np.intp)
+    bounds = run.bounds if run.bounds is not None else np.zeros((0, 2))
+    seq_index = run.seq_index.astype(np.intp, copy=False)
+
+    def part(start: int, stop: int) -> int:
+        return kernel.score_frames(
+            run.pred, run.gt, bounds, seq_index,
+            run.forced["success"], run.forced["precision"], run.forced["norm_precision"],
+            kernel.IOU_KINDS[protocol.iou], kernel.NORM_KINDS[protocol.norm_error],
+            *grids["success"], protocol.success_op == ">=", *grids["precision"], *grids["norm_precision"],
+            start, stop, bins["success"], bins["precision"], bins["norm_precision"], iou_sum, iou_count,
+        )  # fmt: skip
+
+    n = len(run.gt)
+    cut = _split_at_sequence(seq_index) if n >= _PARALLEL_FRAMES else 0
+    if cut:
+        first_nans = list(_both(lambda: part(0, cut), lambda: part(cut, n)))
+    else:
+        first_nans = [part(0, n)]
+    nan_frames = [f for f in first_nans if f >= 0]
+    if protocol.nan_iou == "error" and nan_frames:
+        first = min(nan_frames)
+        raise ResultsError(f"NaN overlap on a valid frame (sequence #{run.seq_index[first]}); check the results")
+    counts, frames, curves = {}, {}, {}
+    for metric in METRICS:
+        c, f = _counts_from_bins(bins[metric], "success" if metric == "success" else "error")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            counts[metric], frames[metric], curves[metric] = c, f, c / f[:, None]
     return RunCurves(curves, counts, frames, iou_sum, iou_count)
 
 
