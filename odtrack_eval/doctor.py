@@ -82,7 +82,15 @@ def run_checks() -> list[Check]:
         )
     checks.append(vot)
     checks.append(_import_check("torch", "torch", False, "needed only by trackers that use it (ODTrack)"))
+    checks.append(jit_check())
     return checks
+
+
+def jit_check() -> Check:
+    """Which path evaluation takes: compiled kernels (numba) or numpy; same numbers, cold runs ~3x apart."""
+    from odtrack_eval.kernels import jit_enabled, jit_status
+
+    return Check("numba", jit_enabled(), f"evaluation uses {jit_status()}", False)
 
 
 def fix_opencv() -> int:
@@ -94,3 +102,38 @@ def fix_opencv() -> int:
     version = _version(CONTRIB)
     spec = f"{CONTRIB}=={version}" if version else CONTRIB
     return subprocess.run([*py, "install", "--force-reinstall", "--no-deps", spec], check=False).returncode
+
+
+def compile_kernels() -> None:
+    """Compile the evaluation kernels (or load them from numba's cache) for the argument types real
+    evaluations pass, by running the real code paths on a small generated run under every OPE protocol.
+
+    ``odtrack-eval doctor --fix`` calls this after an install, so that the first evaluation does not
+    pay the seconds of compilation (numba compiles one version per layout and read-only flag).
+    """
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+
+    from odtrack_eval.metrics import ope
+    from odtrack_eval.protocols import PROTOCOLS
+    from odtrack_eval.results.reader import read_and_parse
+    from odtrack_eval.sequence import Dataset, Sequence
+
+    rng = np.random.default_rng(0)
+    gts = [np.column_stack([rng.integers(1, 100, (30, 2)), rng.integers(5, 50, (30, 2))]).astype(float)
+           for _ in range(3)]  # fmt: skip
+    extra = {"cover": np.ones(30, dtype=int), "image_size": (200.0, 200.0)}
+    dataset = Dataset("kernels", "otb", [Sequence(f"s{i}", g, extra=extra) for i, g in enumerate(gts)])
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, gt in enumerate(gts):
+            paths.append(Path(tmp) / f"s{i}.txt")
+            paths[-1].write_text("\n".join(",".join(f"{v:g}" for v in row) for row in gt + 1.5) + "\n")
+        boxes, _, _ = read_and_parse(paths, 4, "x,y,w,h", [s.ground_truth for s in dataset])
+    for protocol in PROTOCOLS.values():
+        if isinstance(protocol, ope.Protocol):
+            for tag in ("otb", "lasot"):
+                proto = protocol.for_benchmark(tag)
+                ope.score_run_compiled(ope.prepare_run(list(dataset), boxes, proto), proto)

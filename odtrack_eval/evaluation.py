@@ -12,6 +12,7 @@ unchanged files skips parsing and scoring, and any changed byte recomputes (neve
 from __future__ import annotations
 
 import hashlib
+import os
 import weakref
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,12 +22,20 @@ import numpy as np
 
 from odtrack_eval import __version__
 from odtrack_eval.errors import OdtrackEvalError, ResultsError
+from odtrack_eval.kernels import jit_enabled
 from odtrack_eval.metrics.ope import METRICS, OPEResult, _both, evaluate_runs, tracking_fps
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results import Finding, RunResults, discover_trackers, load_tracker, validate_run
 from odtrack_eval.results.cache import CacheOption, ContentCache, resolve_cache
 from odtrack_eval.results.layout import RunFiles, TrackerRuns
-from odtrack_eval.results.reader import _digest_listing, _list_run, _load_listing, _read_listing, _RunListing
+from odtrack_eval.results.reader import (
+    _digest_listing,
+    _list_run,
+    _load_listing,
+    _read_listing,
+    _RunListing,
+    read_and_parse_listing,
+)
 from odtrack_eval.results.selection import select_entries
 from odtrack_eval.sequence import Dataset
 
@@ -89,8 +98,12 @@ def _entry_key(listed: list[tuple[RunFiles, _RunListing, list[bytes], list[bytes
     return ContentCache.key_from_digests(items, salt)
 
 
-def _check_runs(runs: list[RunResults], dataset: Dataset) -> list[Finding]:
-    return [f for run in runs for f in validate_run(run, dataset)]
+def _check_runs(
+    runs: list[RunResults], dataset: Dataset, screens: list[np.ndarray | None] | None = None
+) -> list[Finding]:
+    """Findings of every run; ``screens``: the reader's screen flags per run, where it computed them."""
+    screens = screens or [None] * len(runs)
+    return [f for run, flagged in zip(runs, screens, strict=True) for f in validate_run(run, dataset, flagged)]
 
 
 def _from_cache(
@@ -168,46 +181,116 @@ def evaluate_folder(
     salt = f"{_CACHE_FORMAT}\0{__version__}\0{protocol!r}\0{dataset_fingerprint(evaluated)}" if store else ""
     for entry in usable:
         try:
-            key = None
-            if store:
-                listings = [
-                    (run, _list_run(run, evaluated, False, None if excluded else matches[id(run)]))
-                    for run in entry.runs
-                ]
-                key = _entry_key([(run, li, *_digest_listing(li)) for run, li in listings], salt)
-            hit = store.get(key) if store else None
-            cached = _from_cache(hit, entry.name, evaluated, protocol) if hit is not None else None
-            if cached is not None:
-                result, warnings = cached
-            else:
-                if store:
-                    # The lookup hashed the files without keeping their bytes (fastest for a hit).
-                    # Now read them once more, keep and hash them: the parser reuses both, and the
-                    # result is stored under the key of exactly the bytes parsed, even if a file
-                    # changed since the lookup.
-                    data = [_read_listing(li) for _, li in listings]
-                    key = _entry_key(
-                        [(run, li, d[0][1], d[1][1]) for (run, li), d in zip(listings, data, strict=True)], salt
-                    )
-                    runs = [_load_listing(run, li, store, d) for (run, li), d in zip(listings, data, strict=True)]
-                else:
-                    runs = load_tracker(entry, evaluated, cache=False)
-                # Checking the files and scoring them are independent: two threads (the checks
-                # fill the second core while prepare_run works alone on the first).
-                result, findings = _both(
-                    partial(evaluate_runs, entry.name, evaluated, [r.boxes for r in runs], protocol),
-                    partial(_check_runs, runs, evaluated),
-                )
-                warnings = [f"{entry.name}: {f}" for f in findings if f.kind in WARN_KINDS]
-                result.fps = tracking_fps([t for r in runs for t in r.times.values()])
-                if store:
-                    store.put(key, _to_cache(result, warnings))
+            listings = [
+                (run, _list_run(run, evaluated, False, None if excluded else matches[id(run)])) for run in entry.runs
+            ]
+            result, warnings = _evaluate_entry(entry, listings, evaluated, protocol, store, salt)
         except OdtrackEvalError as exc:
             out.errors[entry.name] = str(exc)
             continue
         out.results.append(result)
         out.warnings += warnings + _run_id_warnings(entry)
     return out
+
+
+_Listed = list[tuple[RunFiles, _RunListing]]
+
+
+def _evaluate_entry(
+    entry: TrackerRuns,
+    listings: _Listed,
+    dataset: Dataset,
+    protocol: Protocol,
+    store: ContentCache | None,
+    salt: str,
+) -> tuple[OPEResult, list[str]]:
+    """One tracker's result and warnings: from the cache when its files' content was scored before.
+
+    The cache key is the content of the files, so finding an entry means hashing every file. For
+    files seen before (a warm run) that lookup comes first and is all there is to do. For files
+    probably never seen, which the stat signature tells (:func:`_stat_signature`: paths, sizes, times),
+    the compiled path reads, hashes and parses each file in one pass and looks the key up after,
+    instead of reading and hashing everything twice. The signature only chooses that order: results
+    are always found by content.
+    """
+    if store is None:
+        return _score_entry(entry, dataset, protocol, load_tracker(entry, dataset, cache=False))
+    signature = _stat_signature(listings, salt)
+    seen = signature is None or store.marked(signature)
+    if not seen and jit_enabled():  # (a warm run never imports numba)
+        loaded = [read_and_parse_listing(run, li, dataset) for run, li in listings]
+        key = _entry_key([(run, li, bd, td) for (run, li), (_, bd, td, _) in zip(listings, loaded, strict=True)], salt)
+        done = _from_store(store, key, entry.name, dataset, protocol)
+        if done is None:
+            done = _score_entry(entry, dataset, protocol, [r for r, *_ in loaded], [f for *_, f in loaded])
+            store.put(key, _to_cache(*done))
+        store.mark(signature)  # type: ignore[arg-type]  # not seen: signature is not None
+        return done
+    key = _entry_key([(run, li, *_digest_listing(li)) for run, li in listings], salt)
+    done = _from_store(store, key, entry.name, dataset, protocol)
+    if done is not None:
+        if not seen:
+            store.mark(signature)  # type: ignore[arg-type]
+        return done
+    # A miss: read the files again (the lookup kept no bytes). The result is stored under the key
+    # of exactly the bytes parsed, even if a file changed since the lookup.
+    if jit_enabled():
+        loaded = [read_and_parse_listing(run, li, dataset) for run, li in listings]
+        key = _entry_key([(run, li, bd, td) for (run, li), (_, bd, td, _) in zip(listings, loaded, strict=True)], salt)
+        done = _score_entry(entry, dataset, protocol, [r for r, *_ in loaded], [f for *_, f in loaded])
+    else:
+        # Keep the bytes for the parser (and its parse-table cache).
+        data = [_read_listing(li) for _, li in listings]
+        key = _entry_key([(run, li, d[0][1], d[1][1]) for (run, li), d in zip(listings, data, strict=True)], salt)
+        runs = [_load_listing(run, li, store, d) for (run, li), d in zip(listings, data, strict=True)]
+        done = _score_entry(entry, dataset, protocol, runs)
+    store.put(key, _to_cache(*done))
+    if not seen:
+        store.mark(signature)  # type: ignore[arg-type]
+    return done
+
+
+def _from_store(
+    store: ContentCache, key: str, name: str, dataset: Dataset, protocol: Protocol
+) -> tuple[OPEResult, list[str]] | None:
+    hit = store.get(key)
+    return _from_cache(hit, name, dataset, protocol) if hit is not None else None
+
+
+def _score_entry(
+    entry: TrackerRuns,
+    dataset: Dataset,
+    protocol: Protocol,
+    runs: list[RunResults],
+    screens: list[np.ndarray | None] | None = None,
+) -> tuple[OPEResult, list[str]]:
+    """Score the runs of one tracker and check its files (the warnings)."""
+    # Checking the files and scoring them are independent: two threads (the checks fill the
+    # second core while prepare_run works alone on the first).
+    result, findings = _both(
+        partial(evaluate_runs, entry.name, dataset, [r.boxes for r in runs], protocol),
+        partial(_check_runs, runs, dataset, screens),
+    )
+    result.fps = tracking_fps([t for r in runs for t in r.times.values()])
+    return result, [f"{entry.name}: {f}" for f in findings if f.kind in WARN_KINDS]
+
+
+def _stat_signature(listings: _Listed, salt: str) -> str | None:
+    """Hash of the evaluation salt and every file's path, size, modification time and inode; None
+    if a file cannot be stat'ed (the content path then reports it).
+
+    Only a hint of whether these files were evaluated before (:meth:`ContentCache.marked`), never a
+    key for results: files can change without changing their times.
+    """
+    h = hashlib.sha256(salt.encode())
+    try:
+        for _, listing in listings:
+            for path in (*listing.box_paths, *listing.time_paths):
+                st = os.stat(path)
+                h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def _run_id_warnings(entry: TrackerRuns) -> list[str]:

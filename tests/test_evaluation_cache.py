@@ -59,3 +59,58 @@ def test_protocol_is_part_of_the_key(setup) -> None:
     fresh = evaluate_folder(ds, results, get_protocol("official"), cache=False).results[0]
     np.testing.assert_array_equal(b.curves["success"], fresh.curves["success"])
     assert b.protocol.name == "official" and a.shape == b.curves["success"].shape
+
+
+@pytest.mark.parametrize("jit", ["1", "0"])
+def test_same_size_edit_with_restored_times_is_never_stale(setup, monkeypatch, jit) -> None:
+    """The stat signature (paths, sizes, times) only chooses whether to hash or parse first: an edit
+    that keeps the size and puts the old times back must still give the new numbers."""
+    import os
+
+    monkeypatch.setenv("ODTRACK_EVAL_JIT", jit)
+    ds, results, cache = setup
+    proto = get_protocol("odtrack")
+    first = evaluate_folder(ds, results, proto, cache=cache).results[0].scores()
+    assert list(cache.rglob("seen/*")), "the first run leaves its marker"
+
+    import odtrack_eval.evaluation as ev
+
+    calls = []
+    real = ev.evaluate_runs
+    monkeypatch.setattr(ev, "evaluate_runs", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert evaluate_folder(ds, results, proto, cache=cache).results[0].scores() == first and calls == []
+
+    path = results / "trk" / "seq-1.txt"
+    st = path.stat()
+    text = path.read_text()
+    lines = text.splitlines()
+    x = lines[3].split("\t")
+    x[0] = x[0][:-1] + str((int(x[0][-1]) + 5) % 10)  # another last digit: same length, other value
+    lines[3] = "\t".join(x)
+    edited = "\n".join(lines) + "\n"
+    assert len(edited) == len(text) and edited != text
+    path.write_text(edited)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+    changed = evaluate_folder(ds, results, proto, cache=cache).results[0].scores()
+    assert calls == [1]
+    assert changed == evaluate_folder(ds, results, proto, cache=False).results[0].scores()
+
+
+def test_copied_results_are_found_by_content(setup, monkeypatch) -> None:
+    """Files never seen at this path (new stat signature) but with known content: parsed, then
+    found in the cache by their content key, not scored again."""
+    import shutil
+
+    ds, results, cache = setup
+    proto = get_protocol("odtrack")
+    first = evaluate_folder(ds, results, proto, cache=cache).results[0].scores()
+    copy = results.parent / "copy"
+    shutil.copytree(results, copy)
+
+    import odtrack_eval.evaluation as ev
+
+    calls = []
+    real = ev.evaluate_runs
+    monkeypatch.setattr(ev, "evaluate_runs", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert evaluate_folder(ds, copy, proto, cache=cache).results[0].scores() == first and calls == []

@@ -1,4 +1,4 @@
-"""``odtrack-eval doctor``: is the installed set consistent (OpenCV, vot-toolkit, got10k, torch)?"""
+"""``odtrack-eval doctor``: is the installed set consistent (OpenCV, vot-toolkit, got10k, torch, numba)?"""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
-from odtrack_eval.doctor import fix_opencv, opencv_check, run_checks
+from odtrack_eval.doctor import compile_kernels, fix_opencv, opencv_check, run_checks
+from odtrack_eval.kernels import jit_enabled
 
 
 @app.command()
 def doctor(
     fix: Annotated[
-        bool, typer.Option("--fix", help="Repair the OpenCV installation if it is shadowed.")
+        bool,
+        typer.Option("--fix", help="Repair the OpenCV installation if it is shadowed; compile the evaluation kernels."),
     ] = False,
 ) -> None:
     """Check the environment; with --fix, make cv2 the contrib build again (vot-toolkit pulls opencv-python)."""
@@ -22,6 +24,9 @@ def doctor(
         if fix_opencv() != 0:
             typer.secho("pip failed; see its output above", fg=typer.colors.RED, err=True)
             raise typer.Exit(1)
+    if fix and jit_enabled():
+        typer.echo("compiling the evaluation kernels (numba keeps them in its cache)")
+        compile_kernels()
     failed = False
     for c in run_checks():
         mark = "ok  " if c.ok else ("FAIL" if c.required else "warn")
