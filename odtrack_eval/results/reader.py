@@ -4,12 +4,14 @@ Loading is strict about *format* (every row must be four numbers) and silent abo
 NaN rows, negative sizes or a wrong length are facts :func:`validate` reports, because the
 protocols disagree on which of them are fatal (protocols.md §1.7).
 
-Speed: parsing 685k rows one file at a time with ``np.fromstring`` takes ~0.25 s, so all clean
-files of a run are joined and parsed by one pandas C-parser call (exact: ``round_trip`` uses the
-correctly rounded ``strtod``), then split by row counts. Any file the fast path cannot vouch for
-(unusual characters, blank lines, NaN, ragged rows) is parsed again by :func:`textio.parse_table`,
-which also produces the error message. Parsed arrays are cached by content (:mod:`.cache`).
-Large batches are parsed as two halves in two threads (pandas' parser releases the GIL).
+Speed: parsing 685k rows one file at a time with ``np.fromstring`` takes ~0.25 s. Where numba is
+available the compiled parser (:mod:`odtrack_eval.kernels.parse`, exact) reads each file in one pass,
+two threads by parity; :func:`read_and_parse` also hashes and screens each file while it is in the
+CPU cache (the cold path of an evaluation). Without numba, all clean files of a run are joined and
+parsed by one pandas C-parser call (exact: correctly rounded ``strtod``), then split by row counts,
+and parsed arrays are cached by content (:mod:`.cache`). Either way, any file the fast path cannot
+vouch for (unusual characters, blank lines, NaN, ragged rows) is parsed again by
+:func:`textio.parse_table`, which also produces the error message.
 """
 
 from __future__ import annotations
