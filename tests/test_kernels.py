@@ -320,3 +320,19 @@ def test_jit_switch_and_status(monkeypatch):
     monkeypatch.setenv(ENV_VAR, "1")
     assert jit_enabled() and "compiled kernels" in jit_status()
     assert os.environ[ENV_VAR] == "1"
+
+
+def test_kernels_that_do_not_import_fall_back_to_numpy(monkeypatch, tmp_path):
+    """A numba that fails to import (or cannot cache) must leave evaluation working on numpy."""
+    import odtrack_eval.kernels as kernels
+    from odtrack_eval.evaluation import evaluate_folder
+    from odtrack_eval.sequence import Dataset
+
+    monkeypatch.setattr(kernels, "_import_error", lambda: "ImportError: numba needs numpy < 3")
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert not jit_enabled() and "do not import" in jit_status()
+    gt = np.array([[10.0, 10, 20, 20]] * 5)
+    (tmp_path / "r" / "trk").mkdir(parents=True)
+    (tmp_path / "r" / "trk" / "a.txt").write_text("10,10,20,20\n" * 4 + "12,10,20,20\n")
+    ev = evaluate_folder(Dataset("toy", "otb", [Sequence("a", gt)]), tmp_path / "r", get_protocol("odtrack"))
+    assert ev.errors == {} and ev.results[0].scores()["auc"] > 90

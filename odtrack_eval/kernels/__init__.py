@@ -23,28 +23,32 @@ ENV_VAR = "ODTRACK_EVAL_JIT"
 
 
 @cache
-def _numba_importable() -> bool:
+def _import_error() -> str | None:
+    """Why the kernels cannot be used (None when numba and the kernel modules import; their
+    decorators also need a writable cache location)."""
     try:
         import numba  # noqa: F401
-    except Exception:  # ImportError, or a numba that does not support this numpy/Python
-        return False
-    return True
+
+        from odtrack_eval.kernels import ope, parse, screen  # noqa: F401
+    except Exception as exc:  # ImportError, a numba that does not support this numpy/Python, no cache locator
+        return f"{exc.__class__.__name__}: {exc}"
+    return None
 
 
 def jit_enabled() -> bool:
-    """True when the compiled kernels are used: numba imports and ``ODTRACK_EVAL_JIT`` is not ``0``."""
+    """True when the compiled kernels are used: they import and ``ODTRACK_EVAL_JIT`` is not ``0``."""
     if os.environ.get(ENV_VAR, "1").strip().lower() in ("0", "false", "no", "off"):
         return False
-    return _numba_importable()
+    return _import_error() is None
 
 
 def jit_status() -> str:
     """One line for ``odtrack-eval doctor``: which path evaluation takes, and why."""
-    if not _numba_importable():
-        return "numpy path (numba is not importable; results are the same, cold evaluation is slower)"
+    error = _import_error()
+    if error is not None:
+        return f"numpy path (the kernels do not import: {error}; same results, cold evaluation ~3x slower)"
     import numba
 
     if not jit_enabled():
         return f"numpy path ({ENV_VAR}=0; numba {numba.__version__} is installed)"
     return f"compiled kernels (numba {numba.__version__})"
-
