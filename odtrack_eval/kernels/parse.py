@@ -53,6 +53,8 @@ def parse_rows(buf: np.ndarray, out: np.ndarray) -> int:  # pragma: no cover - c
             i += 1
         elif c == _PLUS:
             i += 1
+        # The integer digits and the decimals are two copies of one loop on purpose: as one loop with a
+        # '.' state, or as a helper returning a tuple, the kernel measured 1.25x and 3x slower.
         mantissa = np.uint64(0)
         significant = 0
         digits = 0
