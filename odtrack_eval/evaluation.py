@@ -218,11 +218,10 @@ def _evaluate_entry(
     signature = _stat_signature(listings, salt)
     seen = signature is None or store.marked(signature)
     if not seen and jit_enabled():  # (a warm run never imports numba)
-        loaded = [read_and_parse_listing(run, li, dataset) for run, li in listings]
-        key = _entry_key([(run, li, bd, td) for (run, li), (_, bd, td, _) in zip(listings, loaded, strict=True)], salt)
+        key, runs, screens = _read_parse_entry(listings, dataset, salt)
         done = _from_store(store, key, entry.name, dataset, protocol)
         if done is None:
-            done = _score_entry(entry, dataset, protocol, [r for r, *_ in loaded], [f for *_, f in loaded])
+            done = _score_entry(entry, dataset, protocol, runs, screens)
             store.put(key, _to_cache(*done))
         store.mark(signature)  # type: ignore[arg-type]  # not seen: signature is not None
         return done
@@ -235,19 +234,28 @@ def _evaluate_entry(
     # A miss: read the files again (the lookup kept no bytes). The result is stored under the key
     # of exactly the bytes parsed, even if a file changed since the lookup.
     if jit_enabled():
-        loaded = [read_and_parse_listing(run, li, dataset) for run, li in listings]
-        key = _entry_key([(run, li, bd, td) for (run, li), (_, bd, td, _) in zip(listings, loaded, strict=True)], salt)
-        done = _score_entry(entry, dataset, protocol, [r for r, *_ in loaded], [f for *_, f in loaded])
+        key, runs, screens = _read_parse_entry(listings, dataset, salt)
     else:
         # Keep the bytes for the parser (and its parse-table cache).
         data = [_read_listing(li) for _, li in listings]
         key = _entry_key([(run, li, d[0][1], d[1][1]) for (run, li), d in zip(listings, data, strict=True)], salt)
         runs = [_load_listing(run, li, store, d) for (run, li), d in zip(listings, data, strict=True)]
-        done = _score_entry(entry, dataset, protocol, runs)
+        screens = None
+    done = _score_entry(entry, dataset, protocol, runs, screens)
     store.put(key, _to_cache(*done))
     if not seen:
         store.mark(signature)  # type: ignore[arg-type]
     return done
+
+
+def _read_parse_entry(
+    listings: _Listed, dataset: Dataset, salt: str
+) -> tuple[str, list[RunResults], list[np.ndarray | None]]:
+    """Read, hash, parse and screen every file of an entry in one pass (compiled path): the content
+    key of exactly the bytes parsed, the runs, and their screen flags."""
+    loaded = [read_and_parse_listing(run, li, dataset) for run, li in listings]
+    key = _entry_key([(run, li, bd, td) for (run, li), (_, bd, td, _) in zip(listings, loaded, strict=True)], salt)
+    return key, [r for r, *_ in loaded], [f for *_, f in loaded]
 
 
 def _from_store(

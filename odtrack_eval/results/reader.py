@@ -149,47 +149,35 @@ def read_and_parse(
     third result is then the screen's flags (else None). Raises :class:`FormatError` for an
     unreadable or malformed file.
     """
-    from odtrack_eval.kernels.parse import parse_into, row_bound
     from odtrack_eval.kernels.screen import screen_file
 
     width = ncols or 1
     screen = screen_against is not None and ncols == 4
     counts = np.zeros((len(paths), 3), dtype=np.int64)  # odd, usable, ordered (per file, by its thread)
 
-    def work(part: list[int]) -> list[tuple[np.ndarray | bytes, bytes]]:
-        out: list[tuple[np.ndarray | bytes, bytes]] = []
+    def work(part: list[int]) -> list[tuple[np.ndarray | None, bytes | None, bytes]]:
+        out: list[tuple[np.ndarray | None, bytes | None, bytes]] = []
         for i in part:
             data = read_bytes(paths[i])
-            values = np.empty((row_bound(data), width))
-            rows = parse_into(data, values)
-            if rows < 0:
-                out.append((data, blob_digest(data)))
-                continue
-            values = values[:rows]
-            if screen:
+            values = _kernel_parse(data, width)
+            if values is not None and screen:
                 gt = screen_against[i]  # type: ignore[index]
-                odd, counts[i, 1], counts[i, 2] = screen_file(values, gt, min(rows, len(gt)))
-                counts[i, 0] = odd or rows != len(gt)
-            out.append((values, blob_digest(data)))
+                odd, counts[i, 1], counts[i, 2] = screen_file(values, gt, min(len(values), len(gt)))
+                counts[i, 0] = odd or len(values) != len(gt)
+            # The bytes are kept only for a file the kernel refused (parse_table reads it again).
+            out.append((values, data if values is None else None, blob_digest(data)))
         return out
 
     try:
         done = map_by_parity(work, range(len(paths)))
     except OSError as exc:
         raise _unreadable(exc, paths) from None
-    arrays = []
-    flagged = np.zeros(len(paths), dtype=bool) if screen else None
-    for i, (path, (values, _)) in enumerate(zip(paths, done, strict=True)):
-        if isinstance(values, bytes):
-            values = parse_table(values, path, ncols, what)
-            if flagged is not None:
-                flagged[i] = True  # screened by validate_run's full check instead
-        elif ncols is None:
-            values = values.reshape(-1)
-        arrays.append(values)
-    if flagged is not None:
-        flagged |= counts[:, 0].astype(bool) | _corner_like(counts[:, 1], counts[:, 2])
-    return arrays, [digest for _, digest in done], flagged
+    arrays = [_or_reference(v, data, path, ncols, what) for path, (v, data, _) in zip(paths, done, strict=True)]
+    flagged = None
+    if screen:
+        refused = np.array([values is None for values, _, _ in done], dtype=bool)  # validate_run checks those in full
+        flagged = refused | counts[:, 0].astype(bool) | _corner_like(counts[:, 1], counts[:, 2])
+    return arrays, [digest for _, _, digest in done], flagged
 
 
 def read_and_parse_listing(
@@ -325,26 +313,32 @@ def _parse_compiled(
     The kernel releases the GIL, so the two halves run side by side. Files the kernel cannot vouch
     for are parsed by :func:`parse_table` (which raises the error for a malformed one).
     """
-    from odtrack_eval.kernels.parse import parse_into, row_bound
-
     width = ncols or 1
 
     def work(indices: SequenceABC[int]) -> list[np.ndarray | None]:
-        out: list[np.ndarray | None] = []
-        for i in indices:
-            values = np.empty((row_bound(datas[i]), width))
-            rows = parse_into(datas[i], values)
-            out.append(None if rows < 0 else values[:rows])
-        return out
+        return [_kernel_parse(datas[i], width) for i in indices]
 
-    arrays = []
-    for i, values in enumerate(in_two_threads(work, range(len(datas)), [len(d) for d in datas])):
-        if values is None:
-            values = parse_table(datas[i], paths[i], ncols, what)
-        elif ncols is None:
-            values = values.reshape(-1)
-        arrays.append(values)
-    return arrays
+    parsed = in_two_threads(work, range(len(datas)), [len(d) for d in datas])
+    return [_or_reference(v, d, p, ncols, what) for v, d, p in zip(parsed, datas, paths, strict=True)]
+
+
+def _kernel_parse(data: bytes, width: int) -> np.ndarray | None:
+    """The compiled parser on one file: its (rows, width) table, or None where it cannot vouch for it."""
+    from odtrack_eval.kernels.parse import parse_into, row_bound
+
+    values = np.empty((row_bound(data), width))
+    rows = parse_into(data, values)
+    return None if rows < 0 else values[:rows]
+
+
+def _or_reference(
+    values: np.ndarray | None, data: bytes | None, path: Path, ncols: int | None, what: str
+) -> np.ndarray:
+    """The kernel's table in the reader's shape, or, where it refused the file, :func:`parse_table`'s."""
+    if values is not None:
+        return values if ncols else values.reshape(-1)
+    assert data is not None  # a refused file keeps its bytes
+    return parse_table(data, path, ncols, what)
 
 
 def _split(values: np.ndarray, rows: np.ndarray, ncols: int | None) -> list[np.ndarray]:
