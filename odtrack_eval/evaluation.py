@@ -36,7 +36,7 @@ from odtrack_eval.results.reader import (
     _RunListing,
     read_and_parse_listing,
 )
-from odtrack_eval.results.selection import select_entries
+from odtrack_eval.results.selection import select_entries, tracker_folders
 from odtrack_eval.sequence import Dataset
 
 #: Bump when the cached arrays change meaning or layout.
@@ -155,7 +155,11 @@ def evaluate_folder(
     (pytracking's ``skip_missing_seq``), so every tracker is scored on the same set.
     """
     results_dir = Path(results_dir)
-    entries = select_entries(discover_trackers(results_dir, dataset.tag), trackers, results_dir)
+    try:  # look into the asked-for trackers' folders only ...
+        found = discover_trackers(results_dir, dataset.tag, tracker_folders(trackers))
+        entries = select_entries(found, trackers, results_dir)
+    except OdtrackEvalError:  # ... and where that finds nothing, into all: the same result or the full message
+        entries = select_entries(discover_trackers(results_dir, dataset.tag), trackers, results_dir)
     if not entries:
         raise ResultsError(f"{results_dir}: no tracker results found (expected one folder per tracker)")
     out = Evaluation(dataset, protocol)

@@ -92,3 +92,29 @@ def test_parse_selector_forms() -> None:
     for bad in ("odtrack:", ":baseline", "odtrack:baseline:x"):
         with pytest.raises(ResultsError):
             parse_selector(bad)
+
+
+def test_discovery_looks_only_into_the_asked_for_trackers(tmp_path):
+    """--tracker X reads only X's folder (so a broken neighbour does not stop it), and an unknown name
+    still gets the message that lists every tracker found."""
+    from odtrack_eval.errors import LayoutError
+    from odtrack_eval.results.layout import discover_trackers
+    from odtrack_eval.results.selection import tracker_folders
+
+    ds = Dataset("toy", "otb", [Sequence("a", np.array([[10.0, 10, 20, 20]] * 3))])
+    for name in ("good", "other"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "a.txt").write_text("10,10,20,20\n" * 3)
+    assert tracker_folders(["good", "odtrack:baseline:300:B", "x/y"]) == {"good", "odtrack", "x"}
+    assert tracker_folders(None) is None
+    with pytest.raises(ResultsError, match="found: .*good.*other"):
+        evaluate_folder(ds, tmp_path, get_protocol("odtrack"), trackers=["nope"], cache=False)
+    # A parameter folder both with and without run ids: ambiguous, so discovering it fails.
+    for run in ("base", "base_001"):
+        (tmp_path / "broken" / run).mkdir(parents=True)
+        (tmp_path / "broken" / run / "a.txt").write_text("1,1,1,1\n" * 3)
+    with pytest.raises(LayoutError, match="broken"):
+        discover_trackers(tmp_path, "otb")
+    assert [e.name for e in discover_trackers(tmp_path, "otb", {"good"})] == ["good"]
+    ev = evaluate_folder(ds, tmp_path, get_protocol("odtrack"), trackers=["good"], cache=False)
+    assert [r.tracker for r in ev.results] == ["good"] and ev.results[0].scores()["auc"] > 90

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -106,11 +106,15 @@ def dataset_folder_matches(folder_name: str, dataset_tag: str) -> bool:
     return False
 
 
-def discover_trackers(results_root: str | Path, dataset_tag: str | None = None) -> list[TrackerRuns]:
+def discover_trackers(
+    results_root: str | Path, dataset_tag: str | None = None, only: Collection[str] | None = None
+) -> list[TrackerRuns]:
     """List every tracker entry under ``results_root`` (one folder per tracker), sorted by name.
 
     ``dataset_tag`` picks the dataset subfolder of ODTrack/OSTrack layouts (required only when a
     run folder holds several). Tracker folders with no results for that dataset are left out.
+    ``only``: look into these trackers' folders only (names as discovered; a large results folder
+    then costs nothing for the trackers not asked for).
     Raises :class:`LayoutError` when nothing usable is found or the layout is ambiguous.
     """
     root = Path(results_root).expanduser()
@@ -127,6 +131,8 @@ def discover_trackers(results_root: str | Path, dataset_tag: str | None = None) 
         tracker = folder.name
         if tracker.endswith(_MATLAB_SUFFIX) and len(tracker) > len(_MATLAB_SUFFIX):
             tracker = tracker[: -len(_MATLAB_SUFFIX)]
+        if only is not None and tracker not in only:
+            continue
         if tracker in seen:
             raise LayoutError(
                 f"two folders hold results of tracker {tracker!r}: {seen[tracker]} and {folder}"

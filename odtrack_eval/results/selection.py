@@ -80,6 +80,13 @@ def display_name(spec: str) -> str:
     return sel.label or f"{sel.name}/{sel.param}" + (f":{sel.text.split(':', 3)[2]}" if filtered else "")
 
 
+def tracker_folders(specs: list[str] | None) -> set[str] | None:
+    """The tracker names the ``--tracker`` values can pick (None: all), for ``discover_trackers(only=...)``."""
+    if not specs:
+        return None
+    return {parse_selector(spec).name.split("/")[0] for spec in specs}
+
+
 def select_entries(entries: list[TrackerRuns], specs: list[str] | None, results_dir: Path) -> list[TrackerRuns]:
     """The entries the ``--tracker`` values pick (all if none), in the order given, runs filtered and renamed."""
     if not specs:
