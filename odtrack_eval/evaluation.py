@@ -219,9 +219,9 @@ def _evaluate_entry(
     """
     if store is None:
         return _score_entry(entry, dataset, protocol, load_tracker(entry, dataset, cache=False))
-    signature = _stat_signature(listings, salt)
+    signature, size = _stat_signature(listings, salt)
     seen = signature is None or store.marked(signature)
-    if not seen and jit_enabled():  # (a warm run never imports numba)
+    if not seen and jit_enabled(size):  # (a warm run never imports numba)
         key, runs, screens = _read_parse_entry(listings, dataset, salt)
         done = _from_store(store, key, entry.name, dataset, protocol)
         if done is None:
@@ -237,7 +237,7 @@ def _evaluate_entry(
         return done
     # A miss: read the files again (the lookup kept no bytes). The result is stored under the key
     # of exactly the bytes parsed, even if a file changed since the lookup.
-    if jit_enabled():
+    if jit_enabled(size):
         key, runs, screens = _read_parse_entry(listings, dataset, salt)
     else:
         # Keep the bytes for the parser (and its parse-table cache).
@@ -287,22 +287,24 @@ def _score_entry(
     return result, [f"{entry.name}: {f}" for f in findings if f.kind in WARN_KINDS]
 
 
-def _stat_signature(listings: _Listed, salt: str) -> str | None:
-    """Hash of the evaluation salt and every file's path, size, modification time and inode; None
-    if a file cannot be stat'ed (the content path then reports it).
+def _stat_signature(listings: _Listed, salt: str) -> tuple[str | None, int | None]:
+    """Hash of the evaluation salt and every file's path, size, modification time and inode, and the
+    files' total size; (None, None) if a file cannot be stat'ed (the content path then reports it).
 
-    Only a hint of whether these files were evaluated before (:meth:`ContentCache.marked`), never a
-    key for results: files can change without changing their times.
+    The hash is only a hint of whether these files were evaluated before (:meth:`ContentCache.marked`),
+    never a key for results: files can change without changing their times.
     """
     h = hashlib.sha256(salt.encode())
+    total = 0
     try:
         for _, listing in listings:
             for path in (*listing.box_paths, *listing.time_paths):
                 st = os.stat(path)
+                total += st.st_size
                 h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
     except OSError:
-        return None
-    return h.hexdigest()
+        return None, None
+    return h.hexdigest(), total
 
 
 def _run_id_warnings(entry: TrackerRuns) -> list[str]:

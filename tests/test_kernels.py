@@ -315,11 +315,41 @@ def test_evaluations_are_identical_on_both_paths(monkeypatch, tmp_path):
 
 
 def test_jit_switch_and_status(monkeypatch):
+    import odtrack_eval.kernels as kernels
+
     monkeypatch.setenv(ENV_VAR, "0")
-    assert not jit_enabled() and "numpy path" in jit_status()
+    assert not jit_enabled() and not jit_enabled(1 << 30) and "numpy path" in jit_status()
     monkeypatch.setenv(ENV_VAR, "1")
-    assert jit_enabled() and "compiled kernels" in jit_status()
-    assert os.environ[ENV_VAR] == "1"
+    monkeypatch.setattr(kernels, "_loaded", lambda: False)
+    assert jit_enabled(10) and "for every input" in jit_status()
+    monkeypatch.delenv(ENV_VAR)  # auto: by size, unless this process has loaded the kernels already
+    assert "from 8 MB" in jit_status()
+    assert not jit_enabled(kernels.MIN_BYTES - 1) and jit_enabled(kernels.MIN_BYTES) and jit_enabled()
+    monkeypatch.setattr(kernels, "_loaded", lambda: True)
+    assert jit_enabled(10)
+    assert os.environ.get(ENV_VAR) is None
+
+
+def test_small_evaluations_never_start_numba(tmp_path):
+    """numba's start-up (~0.35 s) would make a small evaluation slower, so it is not imported for one."""
+    import subprocess
+    import sys
+
+    (tmp_path / "res" / "trk").mkdir(parents=True)
+    (tmp_path / "res" / "trk" / "a.txt").write_text("10,10,20,20\n" * 50)
+    code = (
+        "import sys, numpy as np\n"
+        "from odtrack_eval.evaluation import evaluate_folder\n"
+        "from odtrack_eval.protocols import get_protocol\n"
+        "from odtrack_eval.sequence import Dataset, Sequence\n"
+        "ds = Dataset('toy', 'otb', [Sequence('a', np.array([[10.0, 10, 20, 20]] * 50))])\n"
+        f"ev = evaluate_folder(ds, {str(tmp_path / 'res')!r}, get_protocol('odtrack'), cache={str(tmp_path / 'c')!r})\n"
+        "assert ev.results and not ev.errors\n"
+        "print('numba' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
 
 
 def test_kernels_that_do_not_import_fall_back_to_numpy(monkeypatch, tmp_path):

@@ -432,7 +432,7 @@ def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = 
     their counts) are independent; on large runs they run in two threads. Large runs go through
     the compiled kernel instead (:mod:`odtrack_eval.kernels.ope`: the same values in one pass).
     """
-    if len(run.gt) >= _JIT_FRAMES and jit_enabled():
+    if len(run.gt) >= _JIT_FRAMES and jit_enabled(run.pred.nbytes):
         return score_run_compiled(run, protocol)
     return score_run_numpy(run, protocol)
 

@@ -271,7 +271,7 @@ def parse_blobs(
     """
     if not datas:
         return []
-    compiled = jit_enabled()
+    compiled = jit_enabled(sum(len(d) for d in datas))
     if compiled:
         # The compiled parser reads C-RPN's 19 MB of LaSOT results in ~13 ms on two cores, faster
         # than loading the same 22 MB back from a parse-cache entry costs to write: the table cache
@@ -592,7 +592,7 @@ def validate_run(results: RunResults, dataset: Dataset, flagged: np.ndarray | No
     boxes = [np.asarray(results.boxes[n], dtype=np.float64).reshape(-1, 4) for n in names]
     gts = [dataset[n].ground_truth for n in names]
     if flagged is None:
-        screen = _screen_compiled if jit_enabled() else _screen_numpy
+        screen = _screen_compiled if jit_enabled(sum(b.nbytes for b in boxes)) else _screen_numpy
         flagged = screen(boxes, gts, dataset if names == dataset.names else None)
     elif len(flagged) != len(names):
         raise ValueError(f"flagged has {len(flagged)} entries for {len(names)} sequences")
