@@ -420,8 +420,8 @@ def _both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     return a, box[0]
 
 
-#: From this many frames :func:`score_run` uses the compiled kernel (where numba is available): below
-#: it, importing numba and loading the kernel cost more than the numpy chain.
+#: From this many frames :func:`score_run` may use the compiled kernel (see :func:`jit_enabled` for when):
+#: below it the numpy chain is about as fast.
 _JIT_FRAMES = 20_000
 
 
@@ -435,6 +435,11 @@ def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = 
     if len(run.gt) >= _JIT_FRAMES and jit_enabled(run.pred.nbytes):
         return score_run_compiled(run, protocol)
     return score_run_numpy(run, protocol)
+
+
+def _nan_overlap(run: PreparedRun, frame: int) -> ResultsError:
+    """The error of protocols that reject a NaN IoU on a scored frame (``nan_iou="error"``)."""
+    return ResultsError(f"NaN overlap on a valid frame (sequence #{run.seq_index[frame]}); check the results")
 
 
 def score_run_numpy(run: PreparedRun, protocol: Protocol) -> RunCurves:
@@ -456,7 +461,7 @@ def score_run_numpy(run: PreparedRun, protocol: Protocol) -> RunCurves:
         scored = run.forced["success"] == -1
         if protocol.nan_iou == "error" and np.isnan(iou[scored]).any():
             first = int(np.nonzero(np.isnan(iou) & scored)[0][0])
-            raise ResultsError(f"NaN overlap on a valid frame (sequence #{run.seq_index[first]}); check the results")
+            raise _nan_overlap(run, first)
         success = curve(iou, "success")
         ok = ~np.isnan(iou)
         ok &= scored
@@ -537,7 +542,7 @@ def score_run_compiled(run: PreparedRun, protocol: Protocol) -> RunCurves:
     nan_frames = [f for f in first_nans if f >= 0]
     if protocol.nan_iou == "error" and nan_frames:
         first = min(nan_frames)
-        raise ResultsError(f"NaN overlap on a valid frame (sequence #{run.seq_index[first]}); check the results")
+        raise _nan_overlap(run, first)
     counts, frames, curves = {}, {}, {}
     for metric in METRICS:
         c, f = _counts_from_bins(bins[metric], "success" if metric == "success" else "error")
