@@ -11,8 +11,9 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 
 @pytest.fixture(params=["compiled", "numpy"])
-def parser_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test on both result parsers: the compiled kernel and the numpy/pandas reference."""
+def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on both code paths: the compiled kernels (forced, for every input size) and the
+    numpy/pandas reference they must equal."""
     from odtrack_eval.kernels import ENV_VAR, jit_enabled
 
     if request.param == "compiled":

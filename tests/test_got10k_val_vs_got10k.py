@@ -19,6 +19,9 @@ from odtrack_eval.evaluation import evaluate_folder  # noqa: E402
 from odtrack_eval.protocols import get_protocol  # noqa: E402
 from tests.fixtures.got10k import meta_text  # noqa: E402
 
+# Every check runs on the compiled kernels and on the numpy reference (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 def _make(root: Path, results: Path, tracker: str, seed: int, reps: int) -> None:
     rng = np.random.default_rng(seed)

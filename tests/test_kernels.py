@@ -170,7 +170,7 @@ def test_read_and_parse_equals_the_numpy_reader_and_names_bad_files(tmp_path, mo
     assert err.value.path == paths[9] and err.value.line == 2
 
 
-def test_parse_blobs_is_the_same_on_both_paths(tmp_path, parser_path):
+def test_parse_blobs_is_the_same_on_both_paths(tmp_path, both_paths):
     blobs = [b"1,2,3,4\n5,6,7,8\n", b"1\t2\t3\t4\r\n", b"1.5,-2e3,3,4", b"9,9,9,9\n\n", b"1 2 3 4\n", b""]
     blobs.append(b"nan,1,2,3\n")
     out = reader.parse_blobs(blobs, [tmp_path / f"{i}.txt" for i in range(len(blobs))])

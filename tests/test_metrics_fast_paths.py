@@ -187,7 +187,7 @@ def test_changed_time_file_recomputes_fps(tmp_path: Path) -> None:
     assert again == pytest.approx((100 + 10 + 100) / 3)
 
 
-def test_two_thread_parse_matches_one_call_and_names_the_bad_file(tmp_path: Path, parser_path: str) -> None:
+def test_two_thread_parse_matches_one_call_and_names_the_bad_file(tmp_path: Path, both_paths: str) -> None:
     from odtrack_eval.errors import FormatError
     from odtrack_eval.results.reader import parse_blobs
     from odtrack_eval.textio import parse_table

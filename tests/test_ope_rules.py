@@ -11,6 +11,9 @@ from odtrack_eval.metrics.ope import evaluate_runs
 from odtrack_eval.protocols import PROTOCOLS, get_protocol, matlab_colon
 from odtrack_eval.sequence import Dataset, Sequence
 
+# Every check runs on the compiled kernels and on the numpy reference (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 GT = np.array([[0, 0, 10, 10]] * 4, dtype=float) + [10, 10, 0, 0]
 
 

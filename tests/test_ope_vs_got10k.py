@@ -18,6 +18,9 @@ from odtrack_eval.sequence import Dataset, Sequence
 got10k_metrics = pytest.importorskip("got10k.utils.metrics", reason="the got10k package is the reference")
 from got10k.experiments.otb import ExperimentOTB  # noqa: E402
 
+# Every check runs on the compiled kernels and on the numpy reference (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 class _Cfg:
     nbins_iou = 21

@@ -19,6 +19,9 @@ from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.protocols import get_protocol
 from tests._shared import REAL, require_shared
 
+# Every check runs on the compiled kernels and on the numpy reference (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 TOL = 1e-3
 COLUMNS = ("auc", "precision", "norm_precision", "op50", "op75")
 

@@ -245,7 +245,7 @@ def test_missing_sequences_are_listed_first_ten_and_count(tmp_path):
     assert list(result.boxes) == ["seq00"] and result.missing == tuple(names[1:])
 
 
-def test_malformed_file_error_names_file_and_line(tmp_path, parser_path):
+def test_malformed_file_error_names_file_and_line(tmp_path, both_paths):
     good = [_write(tmp_path / f"g{i}.txt", BOX) for i in range(3)]
     bad = _write(tmp_path / "bad.txt", [[1, 2, 3, 4], [1, 2, 3]])
     with pytest.raises(FormatError) as err:
@@ -257,7 +257,7 @@ def test_malformed_file_error_names_file_and_line(tmp_path, parser_path):
     assert err.value.path == bad and err.value.line == 2 and "'x'" in str(err.value)
 
 
-def test_unusual_but_valid_files_parse_like_parse_table(tmp_path, parser_path):
+def test_unusual_but_valid_files_parse_like_parse_table(tmp_path, both_paths):
     # Each of these leaves the batched fast path; the result must not change.
     blobs = [
         b"1,2,3,4\n\n5,6,7,8\n",  # blank line inside
@@ -278,7 +278,7 @@ def test_unusual_but_valid_files_parse_like_parse_table(tmp_path, parser_path):
     np.testing.assert_array_equal(out[6], [[1, 2, 3, 4], [5, 6, 7, 8]])
 
 
-def test_clean_files_take_the_batched_path(tmp_path, monkeypatch, parser_path):
+def test_clean_files_take_the_batched_path(tmp_path, monkeypatch, both_paths):
     """Speed guard: clean comma/tab files (what trackers write) never reach the per-file parser."""
     import odtrack_eval.results.reader as reader
 

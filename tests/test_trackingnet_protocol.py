@@ -11,6 +11,9 @@ from odtrack_eval.metrics.ope import evaluate_runs
 from odtrack_eval.protocols import get_protocol
 from odtrack_eval.sequence import Dataset, Sequence
 
+# Every check runs on the compiled kernels and on the numpy reference (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("both_paths")
+
 
 def _server(gts: list[np.ndarray], preds: list[np.ndarray]) -> tuple[float, float, float]:
     """Straight per-sequence loop written from the spec (not from our engine)."""

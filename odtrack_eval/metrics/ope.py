@@ -420,11 +420,6 @@ def _both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     return a, box[0]
 
 
-#: From this many frames :func:`score_run` may use the compiled kernel (see :func:`jit_enabled` for when):
-#: below it the numpy chain is about as fast.
-_JIT_FRAMES = 20_000
-
-
 def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = None) -> RunCurves:
     """Per-frame measures and per-sequence curves for one prepared run.
 
@@ -432,7 +427,7 @@ def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = 
     their counts) are independent; on large runs they run in two threads. Large runs go through
     the compiled kernel instead (:mod:`odtrack_eval.kernels.ope`: the same values in one pass).
     """
-    if len(run.gt) >= _JIT_FRAMES and jit_enabled(run.pred.nbytes):
+    if jit_enabled(run.pred.nbytes):  # large runs, or kernels already loaded (see odtrack_eval.kernels)
         return score_run_compiled(run, protocol)
     return score_run_numpy(run, protocol)
 
