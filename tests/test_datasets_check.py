@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
 from odtrack_eval.cli import _load_commands, app
 from odtrack_eval.datasets import REGISTRY
 from odtrack_eval.datasets.check import check_dataset
+from tests._shared import SHARED
 from tests.fixtures.got10k import make_got10k
 from tests.fixtures.trackingnet import make_trackingnet
 from tests.fixtures.vot import make_vot
 
 _load_commands()
 runner = CliRunner()
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 def _run(*args: str):

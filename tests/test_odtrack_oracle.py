@@ -23,8 +23,8 @@ torch = pytest.importorskip("torch")
 cv2 = pytest.importorskip("cv2")
 
 from odtrack_eval.trackers.odtrack.tracker import create_tracker  # noqa: E402
+from tests._shared import SHARED  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 ORACLE = SHARED / "data" / "odtrack_oracle"
 PACK = ORACLE / "packA"
 BOX_TOL = 0.01

@@ -7,7 +7,6 @@ with tensors the official tracker produced (shared/data/odtrack_oracle/packA).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,8 +27,8 @@ from odtrack_eval.trackers.odtrack.processing import (  # noqa: E402
     sample_target,
     select_memory_indices,
 )
+from tests._shared import SHARED  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PACK = SHARED / "data" / "odtrack_oracle" / "packA"
 
 

@@ -7,7 +7,6 @@ section 1 table and section 6 "Parameter counts") and from keys_b384.json in the
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +20,8 @@ from odtrack_eval.trackers.odtrack.config import (  # noqa: E402
     get_config,
 )
 from odtrack_eval.trackers.odtrack.model import ODTrackNet, parameter_counts  # noqa: E402
+from tests._shared import SHARED  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 KEYS_B384 = SHARED / "data" / "odtrack_oracle" / "keys_b384.json"
 
 

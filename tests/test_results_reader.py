@@ -23,8 +23,8 @@ from odtrack_eval.results import (
 from odtrack_eval.results.reader import parse_blobs
 from odtrack_eval.sequence import Dataset, Sequence, canonical_name
 from odtrack_eval.textio import read_table
+from tests._shared import SHARED
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 REAL = SHARED / "data" / "real"
 needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason=f"shared data not found at {SHARED}")
 
