@@ -56,6 +56,7 @@ COMMAND_MODULES = [
     "vot",
     "trackers",
     "leaderboard",
+    "cache",
 ]
 
 

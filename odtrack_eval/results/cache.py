@@ -161,6 +161,49 @@ class ContentCache:
             pass
 
 
+    def usage(self) -> list[tuple[str, int, int]]:
+        """(folder, files, bytes) per format folder of the cache; the current one is :data:`FORMAT_VERSION`.
+
+        Folders of other format versions were written by older versions of the package and are
+        never read again (``clear(stale_only=True)`` removes them).
+        """
+        if not self.directory.is_dir():
+            return []
+        out = []
+        for folder in sorted(p for p in self.directory.iterdir() if p.is_dir()):
+            files = [f for f in folder.rglob("*") if f.is_file()]
+            out.append((folder.name, len(files), sum(f.stat().st_size for f in files)))
+        return out
+
+    def clear(self, stale_only: bool = False) -> tuple[int, int]:
+        """Delete the cache's entries (only other format versions' with ``stale_only``); (files, bytes) freed.
+
+        Only folders this cache writes are touched (format folders under :attr:`directory`), and a file
+        that cannot be deleted is left in place: the cache is never a reason for an error.
+        """
+        freed_files = freed_bytes = 0
+        if not self.directory.is_dir():
+            return 0, 0
+        for folder in sorted(p for p in self.directory.iterdir() if p.is_dir()):
+            if stale_only and folder.name == FORMAT_VERSION:
+                continue
+            for f in sorted(folder.rglob("*"), reverse=True):  # files before the folders holding them
+                try:
+                    if f.is_dir():
+                        f.rmdir()
+                        continue
+                    size = f.stat().st_size
+                    f.unlink()
+                except OSError:
+                    continue
+                freed_files, freed_bytes = freed_files + 1, freed_bytes + size
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        return freed_files, freed_bytes
+
+
 CacheOption = ContentCache | str | Path | bool | None
 
 

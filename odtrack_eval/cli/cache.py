@@ -1,0 +1,52 @@
+"""``odtrack-eval cache info|clear``: where the results cache is, how big it is, and emptying it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from odtrack_eval.cli import app
+
+cache_app = typer.Typer(help="Show or clear the results cache (evaluations and plots, keyed by content).",
+                        no_args_is_help=True)  # fmt: skip
+app.add_typer(cache_app, name="cache")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000  # type: ignore[assignment]
+    return f"{n} B"  # pragma: no cover - unreachable
+
+
+@cache_app.command("info")
+def info() -> None:
+    """The cache folder ($ODTRACK_EVAL_CACHE, else ~/.cache/odtrack-eval) and its size per format version."""
+    from odtrack_eval.results.cache import FORMAT_VERSION, ContentCache
+
+    store = ContentCache()
+    typer.echo(f"cache folder: {store.directory}")
+    usage = store.usage()
+    if not usage:
+        typer.echo("empty")
+        return
+    for folder, files, size in usage:
+        state = "current" if folder == FORMAT_VERSION else "stale: written by an older version, never read"
+        typer.echo(f"  {folder}: {files} files, {_size(size)} ({state})")
+    typer.echo(f"total: {sum(u[1] for u in usage)} files, {_size(sum(u[2] for u in usage))}")
+
+
+@cache_app.command("clear")
+def clear(
+    stale: Annotated[
+        bool, typer.Option("--stale", help="Only the entries of older format versions (never read again).")
+    ] = False,
+) -> None:
+    """Delete the cached evaluations and plots. Always safe: they are recomputed from the files when needed."""
+    from odtrack_eval.results.cache import ContentCache
+
+    store = ContentCache()
+    files, size = store.clear(stale_only=stale)
+    typer.echo(f"removed {files} files ({_size(size)}) from {store.directory}")
