@@ -41,7 +41,50 @@ def parse_table(data: bytes, path: str | Path, ncols: int | None = 4, what: str 
 
     ``ncols=None`` returns a flat vector (flag files written as one CSV line or one value
     per line). Blank lines are ignored. Raises :class:`FormatError` naming the first bad line.
+    Plain files take :func:`_parse_plain` (numpy's C ``loadtxt``, ~3x faster); the result is
+    always :func:`parse_table_reference`'s.
     """
+    plain = _parse_plain(data, ncols)
+    if plain is not None:
+        return plain
+    return parse_table_reference(data, path, ncols, what)
+
+
+# What a plain file holds: numbers, one kind of separator, newlines (CRLF is fine).
+_PLAIN_BYTES = b"0123456789.-+eE,\t \r\n"
+
+
+def _parse_plain(data: bytes, ncols: int | None) -> np.ndarray | None:
+    """:func:`parse_table_reference`'s result for a plain file, through ``np.loadtxt``; None otherwise.
+
+    Plain: only the bytes of :data:`_PLAIN_BYTES`; fields split by the file's commas (else tabs,
+    else runs of spaces); every non-blank line with the same number of fields. Anything else
+    (NaN, semicolons, ragged rows, empty fields, a bare CR) is left to the reference parser, which
+    also writes the error message. ``comments=None``: a '#' is not a comment to the reference
+    either. Both convert numbers correctly rounded (tests/test_textio_plain.py compares them).
+    """
+    if not data or data.translate(None, _PLAIN_BYTES):
+        return None
+    text = data.decode("ascii").replace("\r\n", "\n")
+    if "\r" in text or not text.strip():
+        return None
+    delimiter = "," if "," in text else ("\t" if "\t" in text else None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            values = np.loadtxt(text.split("\n"), delimiter=delimiter, comments=None, ndmin=2, dtype=np.float64)
+    except ValueError:
+        return None
+    if ncols is None:
+        return values.reshape(-1)
+    return values if values.shape[1] == ncols else None
+
+
+def parse_table_reference(
+    data: bytes, path: str | Path, ncols: int | None = 4, what: str = "x,y,w,h"
+) -> np.ndarray:
+    """:func:`parse_table` by its definition: every separator byte to a space, ``np.fromstring``, and a
+    per-line token count (so a ragged or malformed file is found and explained)."""
     norm = data.translate(_DELIMS)
     if not norm.strip():
         return np.zeros((0, ncols) if ncols else 0, dtype=np.float64)
