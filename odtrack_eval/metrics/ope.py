@@ -420,7 +420,7 @@ def _both(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
     return a, box[0]
 
 
-def score_run(run: PreparedRun, protocol: Protocol, bounds: np.ndarray | None = None) -> RunCurves:
+def score_run(run: PreparedRun, protocol: Protocol) -> RunCurves:
     """Per-frame measures and per-sequence curves for one prepared run.
 
     The overlap chain (IoU, success counts, IoU sums) and the centre-error chain (both errors,
