@@ -336,19 +336,11 @@ def read_and_digest(paths: Sequence[Path]) -> tuple[list[bytes], list[bytes]]:
     :class:`OSError` for an unreadable file.
     """
 
-    def work(part: list[Path]) -> tuple[list[bytes], list[bytes]]:
-        datas, hashes = [], []
-        for path in part:
-            data = read_bytes(path)
-            datas.append(data)
-            hashes.append(blob_digest(data))
-        return datas, hashes
+    def work(part: list[Path]) -> list[tuple[bytes, bytes]]:
+        return [(data, blob_digest(data)) for data in map(read_bytes, part)]
 
-    halves = _two_threads_by_parity(work, paths)
-    if halves is None:
-        return work(list(paths))
-    (even_datas, even_hashes), (odd_datas, odd_hashes) = halves
-    return _interleave(even_datas, odd_datas), _interleave(even_hashes, odd_hashes)
+    done = map_by_parity(work, paths)
+    return [data for data, _ in done], [digest for _, digest in done]
 
 
 def digest_files(paths: Sequence[Path]) -> list[bytes]:
