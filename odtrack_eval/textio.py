@@ -41,7 +41,7 @@ def parse_table(data: bytes, path: str | Path, ncols: int | None = 4, what: str 
 
     ``ncols=None`` returns a flat vector (flag files written as one CSV line or one value
     per line). Blank lines are ignored. Raises :class:`FormatError` naming the first bad line.
-    Plain files take :func:`_parse_plain` (numpy's C ``loadtxt``, ~3x faster); the result is
+    Plain files take :func:`_parse_plain` (numpy's C ``loadtxt``, ~2x faster); the result is
     always :func:`parse_table_reference`'s.
     """
     plain = _parse_plain(data, ncols)
