@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from odtrack_eval.evaluation import Evaluation
+from odtrack_eval.metrics.schema import ci_keys, score
 from odtrack_eval.report import html as html_report
 from odtrack_eval.report import plots, tables
 from odtrack_eval.report.files import write_text
 from odtrack_eval.report.published import load_published, reproduce_rows, reproduce_text
 from odtrack_eval.results import discover_trackers
-from odtrack_eval.results.cache import ContentCache
+from odtrack_eval.store import ArrayStore
 
 TABLE_FORMATS = {
     "txt": lambda t: tables.to_text(t) + "\n",
@@ -26,8 +27,10 @@ TABLE_FORMATS = {
     "tex": lambda t: tables.to_latex(t) + "\n",
     "json": lambda t: tables.table_to_json(t) + "\n",
 }
-CURVES = (("success", "Success plot"), ("precision", "Precision plot"),
-          ("norm_precision", "Normalized precision plot"))  # fmt: skip
+#: (curve, figure title) of the OPE plots, in report order (plots.CURVE_INFO holds the curves' metadata).
+CURVES = tuple((metric, info[1]) for metric, info in plots.CURVE_INFO.items())
+#: The score of the per-attribute table and figures (its key names the files, its label the titles).
+ATTRIBUTE_SCORE = "auc"
 
 
 @dataclass
@@ -75,7 +78,7 @@ def build_report(
     evaluation: Evaluation,
     out_dir: str | Path,
     results_dir: str | Path | None = None,
-    cache: ContentCache | None = None,
+    cache: ArrayStore | None = None,
     paper_names: Mapping[str, str] | None = None,
 ) -> ReportFiles:
     """Write every table and figure of ``evaluation`` plus ``index.html`` into ``out_dir``."""
@@ -100,10 +103,12 @@ def build_report(
 
     attr_scores = {r.tracker: r.attribute_scores(ds) for r in results}
     codes = [c for c in (list(ds.attribute_names) or []) if any(c in v for v in attr_scores.values())]
+    attr = score(ATTRIBUTE_SCORE)
+    attr_name = f"attributes_{attr.key}"
     if codes:
-        attr_table = tables.attribute_table(evaluation)
-        page_tables.append(("AUC per attribute", attr_table))
-        files.tables["attributes_auc"] = write_table(attr_table, out / "attributes_auc")
+        attr_table = tables.attribute_table(evaluation, attr.key)
+        page_tables.append((f"{attr.label} per attribute", attr_table))
+        files.tables[attr_name] = write_table(attr_table, out / attr_name)
     files.tables["sequences"] = [write_text(out / "sequences.csv", _sequences_csv(evaluation, names))]
     # The `evaluate --format json --attributes` document (per-sequence scores are in sequences.csv).
     files.tables["evaluation"] = [write_text(out / "evaluation.json", tables.to_json(evaluation, True) + "\n")]
@@ -116,18 +121,19 @@ def build_report(
         files.figures[metric] = paths
         figs.append(html_report.FigureRef(title, paths["png"], {"pdf": paths["pdf"]}))
     if codes:
-        values = {t: {c: v[c]["auc"] for c in codes if c in v} for t, v in attr_scores.items()}
+        values = {t: {c: v[c][attr.key] for c in codes if c in v} for t, v in attr_scores.items()}
         counts = {c: next(v[c]["num_sequences"] for v in attr_scores.values() if c in v) for c in codes}
-        paths = plots.attribute_bars(values, codes, fig_dir / "attributes_auc_bars", styles,
-                                     title=f"{ds.name}: AUC per attribute", counts=counts, cache=cache)  # fmt: skip
-        files.figures["attributes_auc_bars"] = paths
-        figs.append(html_report.FigureRef("AUC per attribute (number of sequences)", paths["png"],
+        paths = plots.attribute_bars(values, codes, fig_dir / f"{attr_name}_bars", styles,
+                                     title=f"{ds.name}: {attr.label} per attribute",
+                                     value_label=f"{attr.label} ({attr.unit})", counts=counts, cache=cache)  # fmt: skip
+        files.figures[f"{attr_name}_bars"] = paths
+        figs.append(html_report.FigureRef(f"{attr.label} per attribute (number of sequences)", paths["png"],
                                           {"pdf": paths["pdf"]}))  # fmt: skip
         if len(codes) >= 3:
-            paths = plots.attribute_radar(values, codes, fig_dir / "attributes_auc_radar", styles,
-                                          title=f"{ds.name}: AUC per attribute", cache=cache)  # fmt: skip
-            files.figures["attributes_auc_radar"] = paths
-            figs.append(html_report.FigureRef("AUC per attribute (radar; best value under each name)",
+            paths = plots.attribute_radar(values, codes, fig_dir / f"{attr_name}_radar", styles,
+                                          title=f"{ds.name}: {attr.label} per attribute", cache=cache)  # fmt: skip
+            files.figures[f"{attr_name}_radar"] = paths
+            figs.append(html_report.FigureRef(f"{attr.label} per attribute (radar; best value under each name)",
                                               paths["png"], {"pdf": paths["pdf"]}))  # fmt: skip
 
     extra = []
@@ -151,11 +157,12 @@ CI_RESAMPLES = 2_000
 
 
 def _confidence_intervals(evaluation: Evaluation) -> dict[str, dict[str, tuple[float, float]]]:
-    """AUC / P_norm / P bootstrap CIs per tracker, for protocols whose scores are means over sequences."""
+    """Bootstrap CIs per tracker of the scores that are means over sequences (schema ``ci_keys``: AUC,
+    P_norm, P; none for frame-pooled GOT-10k)."""
     from odtrack_eval.report.compare import score_cis
 
-    keys = [k for k in ("auc", "norm_precision", "precision") if k in evaluation.protocol.metrics]
-    if evaluation.protocol.aggregation != "sequence_mean" or not keys:
+    keys = list(ci_keys(evaluation.protocol))
+    if not keys:
         return {}
     return {r.tracker: score_cis(r, keys, seed=0, resamples=CI_RESAMPLES) for r in evaluation.results}
 

@@ -12,7 +12,8 @@ paired. For each metric we report
 * win / tie / loss counts (B better / equal / worse on a sequence), the sequences that differ most,
   per-attribute mean differences, and the spread of each tracker's score over its runs.
 
-All numbers are derived from the (content-cached) per-sequence curves of :class:`OPEResult`.
+All numbers are derived from the (content-cached) per-sequence curves of :class:`OPEResult`, read out
+as the score schema (:mod:`odtrack_eval.metrics.schema`) says; "better" follows its ``higher_is_better``.
 """
 
 from __future__ import annotations
@@ -25,17 +26,16 @@ from typing import Any
 import numpy as np
 
 from odtrack_eval.errors import OdtrackEvalError
-from odtrack_eval.metrics.ope import OPEResult
+from odtrack_eval.metrics.aggregation import OPEResult
+from odtrack_eval.metrics.schema import SCORES, score
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, get_protocol
 from odtrack_eval.sequence import Dataset
 
-#: metric key -> (curve, protocol read-out attribute, threshold attribute)
-_READOUTS = {
-    "auc": ("success", "auc_readout", None),
-    "precision": ("precision", "precision_readout", "precision_at"),
-    "norm_precision": ("norm_precision", "norm_precision_readout", "norm_precision_at"),
-}
-METRICS = tuple(_READOUTS)
-LABELS = {"auc": "AUC", "precision": "P", "norm_precision": "P_norm"}
+#: Scores compared by default: the headline scores that are means over sequences (so a paired, per-sequence
+#: comparison applies), in the one-pass protocols' order (AUC, P, P_norm).
+METRICS = tuple(k for k in get_protocol(DEFAULT_PROTOCOL).metrics if score(k).headline and score(k).sequence_mean)
+#: Score key -> printed label (from the schema).
+LABELS = {k: s.label for k, s in SCORES.items()}
 #: Differences smaller than this (percent points) count as ties (float noise, not a win).
 TIE_TOL = 1e-9
 
@@ -43,20 +43,23 @@ TIE_TOL = 1e-9
 def per_sequence_scores(result: OPEResult, metric: str) -> np.ndarray:
     """Per-sequence score (percent) of ``metric`` for every sequence, vectorized over sequences.
 
-    Same read-outs as :meth:`OPEResult.scores` on a single sequence: NaN where the protocol drops the
-    sequence's curve (all-zero curve with ``drop_zero_curves``) or the curve is undefined.
+    Same read-outs as :meth:`OPEResult.scores` on a single sequence (the schema's ``readout(protocol)``):
+    NaN where the protocol drops the sequence's curve (all-zero curve with ``drop_zero_curves``) or the
+    curve is undefined. A score not read from a curve (AO, EAO) has no per-sequence curve value: error.
     """
-    curve_key, how_attr, at_attr = _READOUTS[metric]
+    s = score(metric)
+    if s.curve is None:
+        raise OdtrackEvalError(f"{s.label} is not read from a per-sequence curve")
     proto = result.protocol
-    c = np.asarray(result.curves[curve_key], dtype=np.float64)
-    grid = np.asarray(result.grids[curve_key])
-    how = getattr(proto, how_attr)
+    c = np.asarray(result.curves[s.curve], dtype=np.float64)
+    grid = np.asarray(result.grids[s.curve])
+    how, at = s.readout(proto)
     if how == "mean":
         v = c.mean(axis=1)
     elif how == "trapz":
         v = np.trapezoid(c, x=np.linspace(0.0, 1.0, c.shape[1]), axis=1)
     else:
-        v = c[:, int(np.argmin(np.abs(grid - getattr(proto, at_attr))))].copy()
+        v = c[:, int(np.argmin(np.abs(grid - at)))].copy()
     bad = np.isnan(c).any(axis=1)
     if proto.drop_zero_curves:
         bad |= c.sum(axis=1) <= np.finfo(np.float64).eps
@@ -94,15 +97,16 @@ def score_cis(
 
     What it measures: how much the score depends on which sequences the benchmark happens to contain (the
     uncertainty a reader should attach to a leaderboard gap), not tracker randomness (that is the spread
-    over runs). Only for scores that are means over sequences; refused (:class:`OdtrackEvalError`), e.g. for
-    GOT-10k's frame-pooled AO.
+    over runs). Only for scores that are means over sequences (schema ``sequence_mean``, and checked on the
+    numbers); refused (:class:`OdtrackEvalError`), e.g. for GOT-10k's frame-pooled AO. ``schema.ci_keys`` says
+    which scores of a protocol qualify.
     """
     out = {}
     for m in metrics:
-        d = per_sequence_scores(result, m)
+        d = per_sequence_scores(result, m) if score(m).sequence_mean else np.empty(0)
         d = d[np.isfinite(d)]
-        score = result.scores()[m]
-        if d.size == 0 or not math.isclose(float(d.mean()), score, rel_tol=0, abs_tol=1e-9):
+        value = result.scores()[m]
+        if d.size == 0 or not math.isclose(float(d.mean()), value, rel_tol=0, abs_tol=1e-9):
             raise OdtrackEvalError(
                 f"{result.tracker}: {m} under protocol {result.protocol.name!r} is not a mean over sequences, so a "
                 "bootstrap over sequences does not apply"
@@ -201,7 +205,8 @@ def compare_results(
     """Paired comparison of ``b`` against ``a`` on the sequences both were evaluated on.
 
     Sequences where either score is undefined (NaN) are left out of that metric's statistics;
-    ``num_sequences`` says how many pairs were used.
+    ``num_sequences`` says how many pairs were used. Wins/losses follow the score's direction
+    (``higher_is_better``); ``delta`` is always B - A.
     """
     common = [n for n in a.sequence_names if n in set(b.sequence_names)]
     if not common:
@@ -225,8 +230,9 @@ def compare_results(
         va, vb = sa[ok], sb[ok]
         d = vb - va
         n = len(d)
-        wins = int(np.sum(d > TIE_TOL))
-        losses = int(np.sum(d < -TIE_TOL))
+        better = d if score(metric).higher_is_better else -d  # > 0: B better on that sequence
+        wins = int(np.sum(better > TIE_TOL))
+        losses = int(np.sum(better < -TIE_TOL))
         dz = np.where(np.abs(d) <= TIE_TOL, 0.0, d)
         order = np.argsort(-np.abs(d), kind="stable")[:top]
         top_rows = [(str(names[ok][i]), float(va[i]), float(vb[i]), float(d[i])) for i in order]
@@ -234,8 +240,8 @@ def compare_results(
         for code, mask in attrs.items():
             m = mask[ok]
             if m.any():
-                per_attr[code] = (float(d[m].mean()), int(m.sum()), int(np.sum(d[m] > TIE_TOL)),
-                                  int(np.sum(d[m] < -TIE_TOL)))  # fmt: skip
+                per_attr[code] = (float(d[m].mean()), int(m.sum()), int(np.sum(better[m] > TIE_TOL)),
+                                  int(np.sum(better[m] < -TIE_TOL)))  # fmt: skip
         out.append(
             MetricComparison(
                 metric=metric,

@@ -7,7 +7,8 @@ Design choices (why):
 * One-column figures (3.3 in wide) with every text >= 7 pt, so they stay readable in a paper column.
 * Okabe-Ito colours (colour-blind safe); one colour + line style per tracker, assigned from the
   tracker order of the report (:func:`tracker_styles`), so a tracker looks the same in every figure.
-* Legends are sorted by the score shown in them, like pytracking/got10k (``[51.4] ATOM``).
+* Legends are sorted by the score shown in them, like pytracking/got10k (``[51.4] ATOM``); which score
+  a plot shows, its legend label, decimals and axis name come from the score schema.
 * Every figure is written as PNG and PDF atomically. Rendering is keyed by the *content* of the
   figure (data, labels, styles): with a cache, an unchanged figure is copied, not redrawn.
 """
@@ -24,8 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from odtrack_eval.hashing import KeyBuilder
+from odtrack_eval.metrics.schema import Curve as CurveKey
+from odtrack_eval.metrics.schema import Score, legend_score, score
 from odtrack_eval.report.files import write_bytes
-from odtrack_eval.results.cache import ContentCache
+from odtrack_eval.store import ArrayStore
 
 #: Okabe & Ito (2008) colour-blind-safe palette, black moved last (used for the 8th tracker).
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -37,15 +41,18 @@ _FIGURE_FORMAT = "figure-v1"
 
 
 def _code_key() -> str:
-    """Hash of this module's source and the matplotlib version: a cached figure is reused only if the
-    code that drew it is unchanged too (content-keyed, like everything else)."""
+    """Hash of this module's and the score schema's source (labels, decimals) and the matplotlib version: a
+    cached figure is reused only if the code that drew it is unchanged too (content-keyed, like everything else)."""
     from importlib.metadata import PackageNotFoundError, version
+
+    from odtrack_eval.metrics import schema
 
     try:
         mpl = version("matplotlib")
     except PackageNotFoundError:  # pragma: no cover
         mpl = "?"
-    return hashlib.sha256(Path(__file__).read_bytes() + mpl.encode()).hexdigest()
+    source = Path(__file__).read_bytes() + Path(schema.__file__).read_bytes()
+    return hashlib.sha256(source + mpl.encode()).hexdigest()
 
 
 _RC = {
@@ -152,7 +159,7 @@ def save_figure(
     out_base: str | Path,
     size: tuple[float, float],
     formats: SequenceABC[str] = ("png", "pdf"),
-    cache: ContentCache | None = None,
+    cache: ArrayStore | None = None,
 ) -> dict[str, Path]:
     """Draw (``draw(fig)``) and write ``out_base.<fmt>`` for each format; returns the paths.
 
@@ -164,14 +171,15 @@ def save_figure(
     key = None
     data: dict[str, bytes] | None = None
     if cache is not None:
-        key = ContentCache.key([_digest((_FIGURE_FORMAT, _code_key(), key_parts, size, tuple(formats)))], "figure")
-        hit = cache.get(key)
+        key = KeyBuilder("figure").raw(_digest((_FIGURE_FORMAT, _code_key(), key_parts, size, tuple(formats))))
+        key = key.hexdigest()
+        hit = cache.get("figures", key)
         if hit is not None and len(hit) == len(formats):
             data = {fmt: arr.tobytes() for fmt, arr in zip(formats, hit, strict=True)}
     if data is None:
         data = _render(draw, size, formats)
         if cache is not None and key is not None:
-            cache.put(key, [np.frombuffer(data[f], dtype=np.uint8) for f in formats])
+            cache.put("figures", key, [np.frombuffer(data[f], dtype=np.uint8) for f in formats])
     paths = {}
     for fmt in formats:
         path = out_base.with_name(f"{out_base.name}.{fmt}")
@@ -206,12 +214,22 @@ def _place_legend(fig: Any, ax: Any, loc: str, ncol: int = 2, **kw: Any) -> None
 
 # --- OPE curves ---------------------------------------------------------------------------------------
 
-#: metric -> (x label, title, legend score label, x scale factor, x limits)
+
+def _curve_score(metric: CurveKey) -> Score:
+    """The score a ``metric`` plot is about (its legend label and y axis): AUC, P, P_norm."""
+    s = legend_score(metric)
+    if s is None:  # pragma: no cover - the schema gives every curve a legend score (tests/metrics/test_schema.py)
+        raise KeyError(f"no score with a legend on the {metric} plot")
+    return s
+
+
+#: metric -> (x label, title, legend score label, x scale factor, x limits); the score label is the schema's.
 CURVE_INFO: dict[str, tuple[str, str, str, float, tuple[float, float]]] = {
-    "success": ("Overlap threshold", "Success plot", "AUC", 1.0, (0.0, 1.0)),
-    "precision": ("Location error threshold (pixels)", "Precision plot", "P@20", 1.0, (0.0, 50.0)),
-    "norm_precision": ("Normalized location error threshold", "Normalized precision plot", "P_norm@0.2", 1.0,
-                       (0.0, 0.5)),
+    "success": ("Overlap threshold", "Success plot", _curve_score("success").legend, 1.0, (0.0, 1.0)),
+    "precision": ("Location error threshold (pixels)", "Precision plot", _curve_score("precision").legend, 1.0,
+                  (0.0, 50.0)),
+    "norm_precision": ("Normalized location error threshold", "Normalized precision plot",
+                       _curve_score("norm_precision").legend, 1.0, (0.0, 0.5)),
 }  # fmt: skip
 
 
@@ -255,16 +273,24 @@ def draw_curves(
     _place_legend(fig, ax, legend_loc, handlelength=1.8)
 
 
-def ope_curves(results: SequenceABC[Any], metric: str) -> list[Curve]:
+def _legend_score(results: SequenceABC[Any], metric: CurveKey) -> Score:
+    """The score in the legend of a ``metric`` plot of ``results``: the protocol's (GOT-10k's pooled success
+    curve shows AO, the protocol's success-plot score), else the curve's own score (AUC, P, P_norm)."""
+    if results and results[0].protocol.aggregation == "frame_pooled":
+        s = legend_score("success", results[0].protocol)
+        if s is not None:
+            return s
+    return _curve_score(metric)
+
+
+def ope_curves(results: SequenceABC[Any], metric: CurveKey) -> list[Curve]:
     """The sequence-mean curve of ``metric`` per tracker (OPEResult list), with its score."""
     out = []
     for r in results:
-        if r.protocol.aggregation == "frame_pooled":  # GOT-10k: the curve over pooled frames, scored by AO
-            y, score = r.pooled_curve(), r.scores()["ao"]
-        else:
-            key = {"success": "auc", "precision": "precision", "norm_precision": "norm_precision"}[metric]
-            y, score = r.average_curve(metric), r.scores()[key]
-        out.append(Curve(r.tracker, np.asarray(r.grids[metric]), y, score))
+        key = _legend_score([r], metric).key
+        # GOT-10k: the curve over pooled frames, scored by AO
+        y = r.pooled_curve() if r.protocol.aggregation == "frame_pooled" else r.average_curve(metric)
+        out.append(Curve(r.tracker, np.asarray(r.grids[metric]), y, r.scores()[key]))
     return out
 
 
@@ -274,23 +300,22 @@ def curve_plot(
     out_base: str | Path,
     styles: Mapping[str, Style] | None = None,
     title: str | None = None,
-    cache: ContentCache | None = None,
+    cache: ArrayStore | None = None,
     formats: SequenceABC[str] = ("png", "pdf"),
 ) -> dict[str, Path]:
     """Success / precision / normalized-precision plot of OPE results (legend sorted by score)."""
-    xlabel, default_title, score_label, _, xlim = CURVE_INFO[metric]
-    if results and results[0].protocol.aggregation == "frame_pooled":
-        score_label = "AO"
+    xlabel, default_title, _, _, xlim = CURVE_INFO[metric]
+    shown = _legend_score(results, metric)
     curves = ope_curves(results, metric)
-    ylabel = {"success": "Success rate (%)", "precision": "Precision (%)",
-              "norm_precision": "Normalized precision (%)"}[metric]  # fmt: skip
+    ylabel = _curve_score(metric).axis_title()
     title = title or default_title
     legend_loc = "lower left" if metric == "success" else "lower right"
     n = len(curves)
     size = (COLUMN_WIDTH_IN, _fig_height(2.6, n))
 
     def draw(fig: Any) -> None:
-        draw_curves(fig, curves, styles, xlabel, ylabel, f"{title} ({score_label})", xlim, legend_loc=legend_loc)
+        draw_curves(fig, curves, styles, xlabel, ylabel, f"{title} ({shown.legend})", xlim, shown.decimals,
+                    legend_loc=legend_loc)  # fmt: skip
 
     key = ("curve", metric, title, [(c.name, c.x, c.y, c.score) for c in curves], styles or {})
     return save_figure(draw, key, out_base, size, formats, cache)
@@ -304,10 +329,10 @@ def attribute_bars(
     attributes: SequenceABC[str],
     out_base: str | Path,
     styles: Mapping[str, Style] | None = None,
-    title: str = "AUC per attribute",
-    value_label: str = "AUC (%)",
+    title: str = f"{score('auc').label} per attribute",
+    value_label: str = f"{score('auc').label} ({score('auc').unit})",
     counts: Mapping[str, int] | None = None,
-    cache: ContentCache | None = None,
+    cache: ArrayStore | None = None,
     formats: SequenceABC[str] = ("png", "pdf"),
 ) -> dict[str, Path]:
     """Grouped horizontal bars: one group per attribute (official order, top to bottom), one bar per
@@ -371,8 +396,8 @@ def attribute_radar(
     attributes: SequenceABC[str],
     out_base: str | Path,
     styles: Mapping[str, Style] | None = None,
-    title: str = "AUC per attribute",
-    cache: ContentCache | None = None,
+    title: str = f"{score('auc').label} per attribute",
+    cache: ArrayStore | None = None,
     formats: SequenceABC[str] = ("png", "pdf"),
 ) -> dict[str, Path]:
     """Radar chart of per-attribute scores (like ODTrack's Fig. 4): one polygon per tracker on a
@@ -431,12 +456,13 @@ def eao_curve(
     out_base: str | Path | None = None,
     styles: Mapping[str, Style] | None = None,
     title: str = "Expected average overlap",
-    cache: ContentCache | None = None,
+    cache: ArrayStore | None = None,
     formats: SequenceABC[str] = ("png", "pdf"),
 ) -> dict[str, Path] | float:
     """Expected-average-overlap curves (``curves[name][k]`` = expected overlap for sequence length
     ``k + 1``), with the interval ``[low, high]`` shaded; the legend shows EAO = the mean of the curve
     over that interval (VOT's definition), sorted by it. Without ``out_base`` nothing is drawn."""
+    spec = score("eao")
     eao = {n: float(np.mean(np.asarray(c, dtype=float)[low - 1 : high])) for n, c in curves.items()}
     entries = [Curve(n, np.arange(1, len(c) + 1, dtype=float), np.asarray(c, dtype=float), eao[n])
                for n, c in curves.items()]  # fmt: skip
@@ -447,12 +473,13 @@ def eao_curve(
         ax.axvspan(low, high, color="#dddddd", zorder=0, lw=0)
         for i, c in enumerate(_legend_entries(entries)):
             st = _style_for(c.name, styles, i)
-            ax.plot(c.x, c.y, color=st.color, linestyle=st.linestyle, label=f"[{c.score:.3f}] {c.name}")
+            ax.plot(c.x, c.y, color=st.color, linestyle=st.linestyle,
+                    label=f"[{c.score:.{spec.decimals}f}] {c.name}")  # fmt: skip
         ax.set_xlim(1, xmax)
         ax.set_ylim(0, 1)
         ax.set_xlabel("Sequence length (frames)")
         ax.set_ylabel("Expected overlap")
-        ax.set_title(f"{title} (EAO)")
+        ax.set_title(f"{title} ({spec.label})")
         ax.grid(True)
         _place_legend(fig, ax, "upper right", handlelength=1.8)
 
@@ -466,7 +493,7 @@ def ar_plot(
     out_base: str | Path,
     styles: Mapping[str, Style] | None = None,
     title: str = "Accuracy-robustness",
-    cache: ContentCache | None = None,
+    cache: ArrayStore | None = None,
     formats: SequenceABC[str] = ("png", "pdf"),
 ) -> dict[str, Path]:
     """A-R plot: robustness (x, 0..1, higher is better as in VOT2020) against accuracy (y, 0..1)."""
@@ -480,8 +507,8 @@ def ar_plot(
             ax.scatter([rob], [acc], color=st.color, marker=st.marker, s=22, label=n, zorder=3)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.set_xlabel("Robustness")
-        ax.set_ylabel("Accuracy")
+        ax.set_xlabel(score("robustness").axis_title())
+        ax.set_ylabel(score("accuracy").axis_title())
         ax.set_title(title)
         ax.set_aspect("equal")
         ax.grid(True)

@@ -18,14 +18,17 @@ from typing import Any
 
 from odtrack_eval.errors import FormatError
 from odtrack_eval.evaluation import Evaluation
+from odtrack_eval.metrics.schema import SCORES
 from odtrack_eval.report.tables import Table
 from odtrack_eval.sequence import canonical_name
 
 _COLUMNS = ["tracker", "benchmark", "metric", "value", "decimals", "source", "note"]
-#: Published metric -> key of :meth:`OPEResult.scores` (metrics we can recompute from OPE results).
-COMPUTABLE = {"auc": "auc", "precision": "precision", "norm_precision": "norm_precision"}
-METRIC_LABELS = {"auc": "AUC", "precision": "P", "norm_precision": "P_norm", "ao": "AO", "sr50": "SR0.5",
-                 "sr75": "SR0.75", "eao": "EAO"}  # fmt: skip
+#: Published metric -> key of :meth:`OPEResult.scores` for the metrics we recompute: the scores read from
+#: sequence-mean one-pass curves (schema: a curve and ``sequence_mean``). Published frame-pooled GOT-10k
+#: scores (AO, SR) come from the test server and VOT's EAO from its own analysis: never compared here.
+COMPUTABLE = {k: k for k, s in SCORES.items() if s.curve is not None and s.sequence_mean}
+#: Metric key -> printed label (the schema's).
+METRIC_LABELS = {k: s.label for k, s in SCORES.items()}
 
 
 @dataclass(frozen=True)

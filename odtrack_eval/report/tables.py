@@ -4,6 +4,8 @@ Columns declare their label and direction, so the writers can mark the best two 
 way papers do (console: bold/underline; LaTeX: bold/underline; Markdown: bold/italic). A column may
 belong to a header group (the benchmark in a several-benchmark table like the ODTrack paper's
 Table 2), and a cell may carry a spread across runs (mean ± std, min–max), shown next to the mean.
+Which scores exist, their labels, decimals and direction come from the score schema
+(:mod:`odtrack_eval.metrics.schema`), so a new score needs no edit here.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ import io
 import json
 import math
 from collections.abc import Sequence as SequenceABC
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from odtrack_eval.evaluation import Evaluation
-from odtrack_eval.metrics.ope import OPEResult
+from odtrack_eval.metrics.aggregation import OPEResult
+from odtrack_eval.metrics.schema import SCORES, Score, headline_keys, score, scores_for
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,12 @@ class Column:
     #: Whether the best two values are marked (not for e.g. confidence bounds).
     ranked: bool = True
 
+    @classmethod
+    def from_score(cls, s: Score, key: str | None = None, label: str | None = None, **kw: Any) -> Column:
+        """A column of score ``s``: label, direction and decimals from the schema (``key``/``label``
+        override the schema's for derived columns such as ``otb100:auc`` or ``AUC low``)."""
+        return cls(key or s.key, s.label if label is None else label, s.higher_is_better, s.decimals, **kw)
+
 
 @dataclass(frozen=True)
 class Spread:
@@ -44,34 +54,34 @@ class Spread:
     runs: int
 
 
-OPE_COLUMNS = (
-    Column("auc", "AUC"),
-    Column("norm_precision", "P_norm"),
-    Column("precision", "P"),
-    Column("op50", "OP50"),
-    Column("op75", "OP75"),
-)
-FPS_COLUMN = Column("fps", "FPS")
-#: Keys of :meth:`OPEResult.scores` under the OPE protocols.
-SCORE_KEYS = ("auc", "precision", "norm_precision", "op50", "op75")
-#: Every score a protocol can report, in the order papers print them.
-ALL_COLUMNS = (
-    *OPE_COLUMNS,
-    Column("ao", "AO"),
-    Column("sr50", "SR0.5"),
-    Column("sr75", "SR0.75"),
-)
+def score_columns(keys: SequenceABC[str]) -> tuple[Column, ...]:
+    """Columns of the scores ``keys`` in the schema's (paper) order; an unknown key is an error."""
+    for k in keys:
+        score(k)
+    return tuple(Column.from_score(s) for s in scores_for(keys))
+
+
+#: Keys of :meth:`OPEResult.scores` under the OPE protocols (the default protocol's, in its order).
+SCORE_KEYS = get_protocol(DEFAULT_PROTOCOL).metrics
+OPE_COLUMNS = score_columns(SCORE_KEYS)
+FPS_COLUMN = Column.from_score(SCORES["fps"])
+#: Every score a registered protocol can report, in the order papers print them.
+ALL_COLUMNS = score_columns([k for p in PROTOCOLS.values() for k in p.metrics])
 
 
 def protocol_columns(evaluation: Evaluation) -> tuple[Column, ...]:
     """The columns of the scores the evaluation's protocol reports (``Protocol.metrics``)."""
-    keys = set(evaluation.protocol.metrics)
-    return tuple(c for c in ALL_COLUMNS if c.key in keys)
+    return score_columns(evaluation.protocol.metrics)
 
 
 def main_keys(evaluation: Evaluation) -> tuple[str, ...]:
-    """The three headline scores, used for per-attribute and per-sequence listings."""
-    return tuple(evaluation.protocol.metrics[:3])
+    """The headline scores in the protocol's order, used for per-attribute and per-sequence listings."""
+    return headline_keys(evaluation.protocol)
+
+
+def _best_first(key: str, value: Any) -> float:
+    """Leaderboard sort key: best value of score ``key`` first (its direction), NaN and missing last."""
+    return score(key).better_first(value) if _finite(value) else math.inf
 
 
 @dataclass
@@ -113,8 +123,8 @@ def _spread_text(table: Table, name: str, col: Column, plus: str = "±", dash: s
     return f" {plus} {sp.std:.{d}f} ({sp.low:.{d}f}{dash}{sp.high:.{d}f})"
 
 
-def run_spreads(result: OPEResult, keys: SequenceABC[str] = SCORE_KEYS) -> dict[str, Spread]:
-    """Spread of each score over the runs of ``result`` (empty with a single run).
+def run_spreads(result: OPEResult, keys: SequenceABC[str] | None = None) -> dict[str, Spread]:
+    """Spread of each score (default: the protocol's) over the runs of ``result`` (empty with a single run).
 
     Each run is scored like the merged result (same protocol read-outs), from
     :attr:`OPEResult.run_curves`, so the numbers come from the content-keyed evaluation.
@@ -122,6 +132,7 @@ def run_spreads(result: OPEResult, keys: SequenceABC[str] = SCORE_KEYS) -> dict[
     if result.num_runs < 2 or len(result.run_curves) < 2:
         return {}
     per_run = [r.scores() for r in result.per_run()]
+    keys = result.protocol.metrics if keys is None else keys
     out = {}
     for k in keys:
         vals = np.array([s[k] for s in per_run], dtype=np.float64)
@@ -144,8 +155,8 @@ def ope_table(
     if fps and any(r.fps is not None for r in evaluation.results):
         cols.append(FPS_COLUMN)
         speeds = {r.tracker: r.fps for r in evaluation.results}
-        rows = [(n, {**v, "fps": speeds[n] if speeds[n] is not None else math.nan}) for n, v in rows]
-    rows.sort(key=lambda nv: -nv[1][first] if _finite(nv[1][first]) else math.inf)
+        rows = [(n, {**v, FPS_COLUMN.key: math.nan if speeds[n] is None else speeds[n]}) for n, v in rows]
+    rows.sort(key=lambda nv: _best_first(first, nv[1][first]))
     ds = evaluation.dataset
     title = f"{ds.name} ({len(evaluation.sequence_names)} sequences), protocol {evaluation.protocol.name}"
     table = Table(title, tuple(cols), rows)
@@ -158,18 +169,10 @@ def ope_table(
     return table
 
 
-#: Paper order of the one-pass scores in a several-benchmark table (the ODTrack paper's Table 2).
-_PAPER_OPE_KEYS = ("auc", "norm_precision", "precision")
-
-
 def benchmark_columns(evaluation: Evaluation) -> tuple[Column, ...]:
-    """The three scores a paper prints for this benchmark: AUC, P_norm, P for one-pass protocols,
-    else the protocol's first three (GOT-10k: AO, SR0.5, SR0.75)."""
-    cols = protocol_columns(evaluation)
-    if any(c.key == "auc" for c in cols):
-        by_key = {c.key: c for c in cols}
-        return tuple(by_key[k] for k in _PAPER_OPE_KEYS if k in by_key)
-    return cols[:3]
+    """The scores a paper prints for this benchmark (the schema's headline scores, paper order): AUC,
+    P_norm, P for one-pass protocols, AO, SR0.5, SR0.75 for GOT-10k (the ODTrack paper's Table 2)."""
+    return score_columns(headline_keys(evaluation.protocol))
 
 
 def benchmarks_table(
@@ -188,7 +191,7 @@ def benchmarks_table(
         group = ev.dataset.name
         own = tuple(columns) if columns is not None else benchmark_columns(ev)
         for c in own:
-            cols.append(Column(f"{group}:{c.key}", c.label, c.higher_is_better, c.decimals, group))
+            cols.append(replace(c, key=f"{group}:{c.key}", group=group))
         for r in ev.results:
             scores = r.scores()
             row = rows.setdefault(r.tracker, {})
@@ -437,33 +440,38 @@ def to_json(
 
 def ci_table(evaluation: Evaluation, cis: dict[str, dict[str, tuple[float, float]]], title: str) -> Table:
     """Low and high bound of each score's confidence interval per tracker (bounds are not ranked)."""
-    labels = {c.key: c.label for c in ALL_COLUMNS}
     metrics = [m for m in next(iter(cis.values()), {})]
     columns = tuple(
-        Column(f"{m}:{end}", f"{labels.get(m, m)} {end}", ranked=False) for m in metrics for end in ("low", "high")
+        Column.from_score(score(m), f"{m}:{end}", f"{score(m).label} {end}", ranked=False)
+        for m in metrics
+        for end in ("low", "high")
     )
-    results = sorted((r for r in evaluation.results if r.tracker in cis),
-                     key=lambda r: -r.scores()[metrics[0]] if metrics else 0.0)  # the leaderboard's order
+    results = sorted(
+        (r for r in evaluation.results if r.tracker in cis),
+        key=lambda r: score(metrics[0]).better_first(r.scores()[metrics[0]]) if metrics else 0.0,
+    )  # the leaderboard's order
     rows = [(r.tracker, {f"{m}:{end}": cis[r.tracker][m][i] for m in metrics for i, end in enumerate(("low", "high"))})
             for r in results]  # fmt: skip
     return Table(title, columns, rows)
 
 
 def attribute_table(evaluation: Evaluation, metric: str = "auc") -> Table:
-    """Trackers x attributes table of one metric (official attribute order)."""
+    """Trackers x attributes table of one metric (official attribute order); cells are printed and ranked
+    as the metric's schema entry says."""
+    s = score(metric)
     per = {r.tracker: r.attribute_scores(evaluation.dataset) for r in evaluation.results}
     codes = [c for c in evaluation.dataset.attribute_names if any(c in v for v in per.values())]
     counts = {c: next((v[c]["num_sequences"] for v in per.values() if c in v), 0) for c in codes}
-    columns = tuple(Column(c, f"{c}({counts[c]})") for c in codes)
+    columns = tuple(Column.from_score(s, c, f"{c}({counts[c]})") for c in codes)
     rows = [(name, {c: v[c][metric] for c in codes if c in v}) for name, v in per.items()]
-    label = next((c.label for c in ALL_COLUMNS if c.key == metric), metric)
-    return Table(f"{evaluation.dataset.name}: {label} per attribute (number of sequences)", columns, rows)
+    return Table(f"{evaluation.dataset.name}: {s.label} per attribute (number of sequences)", columns, rows)
 
 
-def sequence_table(evaluation: Evaluation) -> Table:
-    """Sequences x trackers AUC table (columns are trackers)."""
+def sequence_table(evaluation: Evaluation, metric: str = "auc") -> Table:
+    """Sequences x trackers table of one metric (columns are trackers)."""
+    s = score(metric)
     names = [r.tracker for r in evaluation.results]
     per = {r.tracker: r.sequence_scores() for r in evaluation.results}
-    columns = tuple(Column(n, n) for n in names)
-    rows = [(seq, {n: per[n][seq]["auc"] for n in names}) for seq in evaluation.sequence_names]
-    return Table(f"{evaluation.dataset.name}: AUC per sequence", columns, rows)
+    columns = tuple(Column.from_score(s, n, n) for n in names)
+    rows = [(seq, {n: per[n][seq][metric] for n in names}) for seq in evaluation.sequence_names]
+    return Table(f"{evaluation.dataset.name}: {s.label} per sequence", columns, rows)

@@ -6,27 +6,32 @@ import json
 from pathlib import Path
 from typing import Any
 
-from odtrack_eval.report.tables import Column, Table, _json_safe
-from odtrack_eval.results.cache import ContentCache
+from odtrack_eval.metrics.schema import score
+from odtrack_eval.report.tables import Column, Table, _json_safe, score_columns
+from odtrack_eval.store import ArrayStore
 from odtrack_eval.vot.analysis import VotEvaluation
+from odtrack_eval.vot.protocol import VOT_PROTOCOLS
 
-VOT_COLUMNS = (Column("eao", "EAO", decimals=3), Column("accuracy", "A", decimals=3),
-               Column("robustness", "R", decimals=3))  # fmt: skip
+#: EAO, A, R as the schema declares them (the VOT protocols' scores).
+VOT_COLUMNS = score_columns(VOT_PROTOCOLS[0].metrics)
 
 
 def vot_table(ev: VotEvaluation) -> Table:
-    """The EAO / A / R leaderboard, best EAO first (as the one-pass leaderboards sort by AUC)."""
-    rows = sorted(((r.tracker, r.scores()) for r in ev.results), key=lambda row: -row[1]["eao"])
+    """The EAO / A / R leaderboard (the protocol's scores), best first by its first score, EAO (as the
+    one-pass leaderboards sort by AUC)."""
+    columns = score_columns(ev.protocol.metrics)
+    first = score(ev.protocol.metrics[0])
+    rows = sorted(((r.tracker, r.scores()) for r in ev.results), key=lambda row: first.better_first(row[1][first.key]))
     notes = [f"protocol {ev.protocol.name}: {len(ev.sequence_names)} sequences; EAO over frames "
              f"{ev.protocol.eao_low}..{ev.protocol.eao_high - 1}, fractions as vot-toolkit reports them"]  # fmt: skip
-    return Table(f"{ev.dataset.name}: VOT multistart (EAO, accuracy, robustness)", VOT_COLUMNS, rows, notes)
+    return Table(f"{ev.dataset.name}: VOT multistart (EAO, accuracy, robustness)", columns, rows, notes)
 
 
 def tag_table(ev: VotEvaluation) -> Table:
     tags: list[str] = []
     for r in ev.results:
         tags += [t for t in r.tags if t not in tags]
-    columns = tuple(Column(t, t, decimals=3) for t in tags)
+    columns = tuple(Column.from_score(score("accuracy"), t, t) for t in tags)
     rows = [(r.tracker, {t: v["accuracy"] for t, v in r.tags.items()}) for r in ev.results]
     return Table(f"{ev.dataset.name}: accuracy per tag (tracked frames carrying the tag)", columns, rows)
 
@@ -34,7 +39,7 @@ def tag_table(ev: VotEvaluation) -> Table:
 def sequence_table(ev: VotEvaluation) -> Table:
     names = [r.tracker for r in ev.results]
     per = {r.tracker: r.sequence_scores() for r in ev.results}
-    columns = tuple(Column(n, n, decimals=3) for n in names)
+    columns = tuple(Column.from_score(score("accuracy"), n, n) for n in names)
     rows = [(s, {n: per[n][s]["accuracy"] for n in names}) for s in ev.sequence_names]
     return Table(f"{ev.dataset.name}: accuracy per sequence", columns, rows)
 
@@ -63,7 +68,7 @@ def to_json(ev: VotEvaluation, tags: bool = False, sequences: bool = False) -> s
     return json.dumps(_json_safe(to_dict(ev, tags, sequences)), indent=2, allow_nan=False)
 
 
-def build_vot_report(ev: VotEvaluation, out_dir: str | Path, cache: ContentCache | None = None) -> Path:
+def build_vot_report(ev: VotEvaluation, out_dir: str | Path, cache: ArrayStore | None = None) -> Path:
     """Write a VOT2020 report folder: the EAO/A/R leaderboard, per-tag and per-sequence accuracy (txt, md,
     csv, tex, json), the EAO curve and the A-R plot (png, pdf), ``evaluation.json`` and a self-contained
     ``index.html``, as ``odtrack-eval report`` does for one-pass benchmarks. Returns the index path."""
