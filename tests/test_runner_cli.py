@@ -110,3 +110,53 @@ def test_lasot_adapter_loads_a_synth_root(bench: Path) -> None:
         assert (ours.ground_truth == theirs.ground_truth).all()
         assert (ours.visible == theirs.visible).all() and ours.attributes == theirs.attributes
         assert ours.frame_paths() == theirs.frame_paths()
+
+
+def test_results_folder_that_cannot_be_written_is_one_clean_error(synth_loader, tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "results"
+    blocker.write_text("a file, not a folder")
+    assert _cli(["run", "static", "-d", "lasot", "-r", str(blocker), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: cannot write results to") and "Traceback" not in err
+
+
+def test_annotation_only_root_is_one_error_up_front(tmp_path: Path, capsys) -> None:
+    annos = tmp_path / "annos"
+    (annos / "absent").mkdir(parents=True)
+    (annos / "cat-1.txt").write_text("1,2,3,4\n" * 5)
+    (annos / "absent" / "cat-1.txt").write_text("0\n" * 5)
+    (annos / "testing_set.txt").write_text("cat-1\n")
+    assert _cli(["run", "static", "-d", "lasot", "--root", str(annos), "-r", str(tmp_path / "r"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "loaded from annotations only" in err and "--root" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_sigterm_prints_how_to_resume(bench: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    defs = tmp_path / "defs"
+    defs.mkdir()
+    (defs / "slowpoke.toml").write_text('name = "slowpoke"\nimplementation = "odt_cli_slow:Slow"\n')
+    (tmp_path / "odt_cli_slow.py").write_text(
+        "import time\nclass Slow:\n    def initialize(self, image, info):\n        self.box = info['init_bbox']\n"
+        "    def track(self, image, info):\n        time.sleep(0.2)\n        return {'target_bbox': self.box}\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    cmd = [sys.executable, "-m", "odtrack_eval", "run", "slowpoke", "--trackers-dir", str(defs), "-d", "lasot",
+           "--root", str(bench), "-r", str(tmp_path / "r"), "--no-progress"]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    manifest = tmp_path / "r" / "slowpoke" / "default" / "lasot" / "run_manifest.json"
+    deadline = time.monotonic() + 60
+    while not manifest.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "interrupted: 0 sequences done, 3 left; run the same command again to resume" in err
+    assert "Traceback" not in err

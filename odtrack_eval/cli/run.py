@@ -84,7 +84,7 @@ def run(
     ] = 1,
 ) -> None:
     """Track every sequence that has no result yet; a killed run resumes where it stopped."""
-    from odtrack_eval.runner import RunConfig, run_tracker
+    from odtrack_eval.runner import RunConfig, RunInterrupted, exit_status, run_tracker
     from odtrack_eval.trackers.registry import TrackerRegistry
 
     config = RunConfig(
@@ -100,7 +100,18 @@ def run(
     definition = TrackerRegistry(trackers_dir or []).resolve(tracker).with_checkpoint(checkpoint)
     definition.check_checkpoint()
     data = _load(dataset, root)
-    report = run_tracker(definition, data, config, _split_names(sequence) or None)
+    try:
+        report = run_tracker(definition, data, config, _split_names(sequence) or None)
+    except RunInterrupted as exc:
+        typer.secho(
+            f"interrupted: {exc.report.done} sequences done, {exc.report.left} left; "
+            "run the same command again to resume",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+        raise typer.Exit(exit_status(exc)) from None
+    if report.elsewhere:
+        typer.echo(f"{len(report.elsewhere)} sequence(s) were tracked by another run on the same folder")
     typer.echo(
         f"{definition.name} on {data.name}: {len(report.completed)} tracked, {len(report.skipped)} already done, "
         f"{len(report.failed)} failed -> {report.results_dir}"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import socket
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,8 +64,15 @@ def build_batch_tracker(definition: TrackerDefinition, device: str) -> Any:
     return make()
 
 
+def _refill(pending: deque[SequenceTask], source: Iterator[SequenceTask]) -> bool:
+    task = next(source, None)
+    if task is not None:
+        pending.append(task)
+    return task is not None
+
+
 def run_batched(
-    tasks: Sequence[SequenceTask],
+    tasks: Iterable[SequenceTask],
     batcher: Any,
     device: str,
     events: Any,
@@ -75,7 +82,8 @@ def run_batched(
     """Track ``tasks`` K = ``batch`` at a time in this process through ``batcher``, reporting to ``events``."""
     if batch < 1:
         raise OdtrackEvalError(f"--batch must be at least 1, got {batch}")
-    pending: deque[SequenceTask] = deque(tasks)
+    source = iter(tasks)  # taken one at a time (a claiming source hands out only what this process claimed)
+    pending: deque[SequenceTask] = deque(task for task in [next(source, None)] if task is not None)
     active: list[_Active] = []
     host = socket.gethostname()
     clock = time.perf_counter
@@ -93,8 +101,8 @@ def run_batched(
         events.failed(SequenceFailure.from_exception(a.name, exc))
 
     try:
-        while pending or active:
-            while pending and len(active) < batch:
+        while pending or active or _refill(pending, source):
+            while len(active) < batch and (pending or _refill(pending, source)):
                 task = pending.popleft()
                 try:
                     started = _start(task, batcher, reader, clock)

@@ -3,8 +3,13 @@
 ``<results>/<tracker>/<param>[_NNN]/<dataset>/run_manifest.json`` records the toolkit version
 and git commit, the tracker definition and checkpoint hash, devices, library versions, the
 timing protocol and one entry per session (a resumed run appends a session). Resuming into a
-folder written by a *different* definition (implementation, parameters or checkpoint bytes) is
-refused, so one folder never mixes two trackers' outputs.
+folder that holds results of a *different* definition (implementation, parameters or checkpoint
+bytes) is refused, so one folder never mixes two trackers' outputs; a folder without results
+(e.g. after a run whose checkpoint failed to load) takes the new definition.
+
+Several runs may share a folder (:mod:`.claims`): every read-modify-write of the manifest happens
+under the folder's lock, and each session updates its own entry (found by its id), so no session
+is lost.
 """
 
 from __future__ import annotations
@@ -17,13 +22,15 @@ import platform
 import socket
 import subprocess
 import sys
+import uuid
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from odtrack_eval import __version__
 from odtrack_eval.errors import FormatError, ResultsError
-from odtrack_eval.runner.storage import atomic_write
+from odtrack_eval.runner.claims import folder_lock
+from odtrack_eval.runner.storage import atomic_write, has_results
 from odtrack_eval.runner.tasks import TIMING_PROTOCOL
 from odtrack_eval.trackers.definition import TrackerDefinition
 
@@ -113,10 +120,6 @@ def _identity(tracker: dict[str, Any], checkpoint_sha256: str | None) -> dict[st
 class RunManifest:
     """Create or extend the manifest of one results folder; every save is atomic."""
 
-    def __init__(self, path: Path, data: dict[str, Any]):
-        self.path = path
-        self.data = data
-
     @classmethod
     def open(
         cls,
@@ -128,34 +131,8 @@ class RunManifest:
         path = folder / MANIFEST_NAME
         tracker = definition.to_dict()
         checkpoint_sha = sha256_file(definition.checkpoint) if definition.checkpoint else None
-        data: dict[str, Any]
-        if path.is_file():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
-                raise FormatError(path, f"invalid JSON: {exc.msg}", exc.lineno, "a run manifest") from None
-            before = _identity(data.get("tracker", {}), data.get("checkpoint_sha256"))
-            if before != _identity(tracker, checkpoint_sha):
-                raise ResultsError(
-                    f"{folder} holds results of a different tracker definition "
-                    f"(was {json.dumps(before, sort_keys=True)}, now "
-                    f"{json.dumps(_identity(tracker, checkpoint_sha), sort_keys=True)}); "
-                    "use another --run-id or --results folder"
-                )
-        else:
-            data = {
-                "format": FORMAT,
-                "toolkit": {"name": "odtrack-eval", "version": __version__, "git": git_info()},
-                "tracker": tracker,
-                "checkpoint_sha256": checkpoint_sha,
-                "dataset": dataset,
-                "timing_protocol": TIMING_PROTOCOL,
-                "result_format": "tab-separated x y w h per frame, repr-exact float64; <seq>_time.txt seconds per "
-                "frame; <seq>_score.txt when the tracker reports scores",
-                "sessions": [],
-            }
-        data["tracker"] = tracker
         session = {
+            "id": uuid.uuid4().hex,
             **run,
             "started": now(),
             "ended": None,
@@ -163,21 +140,78 @@ class RunManifest:
             "host": {"hostname": socket.gethostname(), "platform": platform.platform(), "argv": sys.argv},
             "libraries": library_versions(),
         }
-        data["sessions"].append(session)
-        manifest = cls(path, data)
-        manifest.save()
+        with folder_lock(folder):
+            data = _read(path)
+            if data is not None:
+                before = _identity(data.get("tracker", {}), data.get("checkpoint_sha256"))
+                now_identity = _identity(tracker, checkpoint_sha)
+                if before != now_identity:
+                    if has_results(folder):
+                        raise ResultsError(
+                            f"{folder} holds results of a different tracker definition "
+                            f"(was {json.dumps(before, sort_keys=True)}, "
+                            f"now {json.dumps(now_identity, sort_keys=True)}); "
+                            "use another --run-id or --results folder"
+                        )
+                    data = None  # no results yet: nothing to mix up, start afresh
+            if data is None:
+                data = _fresh(tracker, checkpoint_sha, dataset)
+            data["tracker"] = tracker
+            data["sessions"].append(session)
+            manifest = cls(path, data, session["id"])
+            manifest.save()
         return manifest
+
+    def __init__(self, path: Path, data: dict[str, Any], session_id: str | None = None):
+        self.path = path
+        self.data = data
+        self.session_id = session_id or (data["sessions"][-1].get("id") if data.get("sessions") else None)
 
     @property
     def session(self) -> dict[str, Any]:
+        for entry in reversed(self.data["sessions"]):
+            if entry.get("id") == self.session_id:
+                return entry
         return self.data["sessions"][-1]
 
     def finish(self, status: str, **fields: Any) -> None:
-        self.session.update(fields)
-        self.session["status"] = status
-        self.session["ended"] = now()
-        self.session["libraries"] = library_versions()  # the tracker may have imported torch meanwhile
-        self.save()
+        """Record this session's end, re-reading the file first: other sessions may have written it."""
+        with folder_lock(self.path.parent):
+            current = _read(self.path)
+            if current is not None:
+                mine = [e for e in current.get("sessions", []) if e.get("id") == self.session_id]
+                if not mine:
+                    current.setdefault("sessions", []).append(self.session)
+                self.data = current
+            session = self.session
+            session.update(fields)
+            session["status"] = status
+            session["ended"] = now()
+            session["libraries"] = library_versions()  # the tracker may have imported torch meanwhile
+            self.save()
 
     def save(self) -> None:
         atomic_write(self.path, json.dumps(self.data, indent=2, sort_keys=False) + "\n")
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FormatError(path, f"invalid JSON: {exc.msg}", exc.lineno, "a run manifest") from None
+
+
+def _fresh(tracker: dict[str, Any], checkpoint_sha: str | None, dataset: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "toolkit": {"name": "odtrack-eval", "version": __version__, "git": git_info()},
+        "tracker": tracker,
+        "checkpoint_sha256": checkpoint_sha,
+        "dataset": dataset,
+        "timing_protocol": TIMING_PROTOCOL,
+        "result_format": "tab-separated x y w h per frame, repr-exact float64; <seq>_time.txt seconds per "
+        "frame; <seq>_score.txt when the tracker reports scores",
+        "sessions": [],
+    }

@@ -17,7 +17,7 @@ import multiprocessing as mp
 import os
 import queue
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,8 +33,8 @@ class Events(Protocol):
     def failed(self, failure: SequenceFailure) -> None: ...
 
 
-def run_serial(tasks: Sequence[SequenceTask], definition: TrackerDefinition, device: str, events: Events) -> None:
-    """Track all tasks in this process (tracker built once)."""
+def run_serial(tasks: Iterable[SequenceTask], definition: TrackerDefinition, device: str, events: Events) -> None:
+    """Track all tasks in this process (tracker built once), taking them one at a time."""
     tracker = build_tracker(definition, device)
     for task in tasks:
         try:
@@ -111,22 +111,43 @@ def worker_devices(devices: Sequence[str], workers: int) -> list[str]:
 
 
 def run_pool(
-    tasks: Sequence[SequenceTask],
+    tasks: Iterable[SequenceTask],
     definition: TrackerDefinition,
     devices: Sequence[str],
     workers: int,
     events: Events,
 ) -> None:
-    """Track tasks in ``workers`` processes; worker ``i`` runs on ``devices[i % len(devices)]``."""
-    if not tasks:
+    """Track tasks in ``workers`` processes; worker ``i`` runs on ``devices[i % len(devices)]``.
+
+    Tasks are taken from ``tasks`` one at a time, when a worker is free (a claiming source hands out
+    only what this process claimed, so concurrent runs split the work); ``len(tasks)``, where it
+    exists, bounds the number of workers.
+    """
+    source = iter(tasks)
+    first = next(source, None)
+    if first is None:
         return
     ctx = mp.get_context("spawn")
     task_queue: Any = ctx.Queue()
     event_queue: Any = ctx.Queue()
-    for task in tasks:
-        task_queue.put(task)
-    workers = max(1, min(workers, len(tasks)))
+    planned = len(tasks) if isinstance(tasks, Sized) else workers
+    workers = max(1, min(workers, planned))
     pool: dict[int, _Worker] = {}
+    remaining: set[str] = set()
+    exhausted = [False]
+
+    def feed(task: SequenceTask | None = None) -> None:
+        """Queue one more task; once there are none, one stop sentinel per worker."""
+        if exhausted[0]:
+            return
+        task = task if task is not None else next(source, None)
+        if task is None:
+            exhausted[0] = True
+            for _ in pool:
+                task_queue.put(None)
+            return
+        remaining.add(task.name)
+        task_queue.put(task)
 
     def start(worker_id: int, device: str) -> None:
         proc = ctx.Process(
@@ -137,37 +158,45 @@ def run_pool(
         )
         proc.start()
         pool[worker_id] = _Worker(proc, device)
-        task_queue.put(None)  # one sentinel per started worker
+        if exhausted[0]:
+            task_queue.put(None)  # a replacement started after the last task: it stops when idle
+
+    def top_up() -> None:
+        """Keep one queued or running task per worker while there are tasks left."""
+        while not exhausted[0] and len(remaining) < len(pool):
+            feed()
 
     for i, device in enumerate(worker_devices(devices, workers)):
         start(i, device)
+    feed(first)
+    top_up()
     next_id = workers
-    remaining = {t.name for t in tasks}
     try:
         while remaining:
             try:
                 kind, worker_id, payload = event_queue.get(timeout=0.5)
             except queue.Empty:
                 next_id = _reap_dead(pool, remaining, events, start, next_id)
+                top_up()
                 continue
             if kind == "frames":
                 events.frames(*payload)
             elif kind == "start":
                 pool[worker_id].running = payload
-            elif kind == "done":
+            elif kind in ("done", "failed"):
                 pool[worker_id].running = None
                 remaining.discard(payload.name)
-                events.done(payload)
-            elif kind == "failed":
-                pool[worker_id].running = None
-                remaining.discard(payload.name)
-                events.failed(payload)
+                (events.done if kind == "done" else events.failed)(payload)
+                top_up()
             elif kind == "fatal":
                 raise TrackerBuildError(f"worker on {pool[worker_id].device} could not build the tracker: {payload}")
     finally:
         for worker in pool.values():
             if worker.process.is_alive() and remaining:
                 worker.process.terminate()
+        if not exhausted[0]:
+            for _ in pool:
+                task_queue.put(None)
         for worker in pool.values():
             worker.process.join(timeout=10)
         task_queue.cancel_join_thread()

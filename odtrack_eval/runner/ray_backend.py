@@ -10,7 +10,7 @@ the sequence it held; the others continue on the remaining actors.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Sized
 from typing import Any
 
 from odtrack_eval.errors import OdtrackEvalError
@@ -50,7 +50,7 @@ class _TrackerActor:
 
 
 def run_ray(
-    tasks: Sequence[SequenceTask],
+    tasks: Iterable[SequenceTask],
     definition: TrackerDefinition,
     devices: Sequence[str],
     workers: int,
@@ -59,8 +59,11 @@ def run_ray(
     init_options: dict[str, Any] | None = None,
 ) -> None:
     """Track ``tasks`` on ``workers`` Ray actors (each asks for one GPU if a CUDA device was given)."""
-    if not tasks:
+    source = iter(tasks)
+    first = next(source, None)
+    if first is None:
         return
+    planned = len(tasks) if isinstance(tasks, Sized) else workers
     ray = _import_ray()
     started_here = not ray.is_initialized()
     actors: list[Any] = []
@@ -72,13 +75,13 @@ def run_ray(
         actor_cls = ray.remote(num_cpus=1, num_gpus=1 if use_gpu else 0, max_restarts=0)(_TrackerActor)
         # Ray restricts each GPU actor to its own device through CUDA_VISIBLE_DEVICES.
         device = "cuda:0" if use_gpu else "cpu"
-        actors = [actor_cls.remote(definition, device) for _ in range(max(1, min(workers, len(tasks))))]
-        todo = list(reversed(tasks))
+        actors = [actor_cls.remote(definition, device) for _ in range(max(1, min(workers, planned)))]
+        pending = [first]  # tasks are taken one at a time (a claiming source hands out only what this process claimed)
         in_flight: dict[Any, tuple[Any, SequenceTask]] = {}
 
         def submit(actor: Any) -> None:
-            if todo:
-                task = todo.pop()
+            task = pending.pop() if pending else next(source, None)
+            if task is not None:
                 in_flight[actor.run.remote(task)] = (actor, task)
 
         for actor in actors:
@@ -90,8 +93,10 @@ def run_ray(
                 kind, payload = ray.get(ready[0])
             except Exception as exc:  # actor died (RayActorError) or the task could not run
                 events.failed(SequenceFailure.from_exception(task.name, exc))
-                if not in_flight and todo:
-                    raise OdtrackEvalError(f"all Ray actors failed with {len(todo)} sequences left") from exc
+                if not in_flight:
+                    left = next(source, None)
+                    if left is not None:
+                        raise OdtrackEvalError("all Ray actors failed with sequences left") from exc
                 continue
             if kind == "fatal":
                 raise TrackerBuildError(f"Ray actor could not build the tracker: {payload}")

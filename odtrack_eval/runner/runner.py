@@ -7,12 +7,16 @@ this process. A failing sequence is recorded with its error and never stops the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.runner.claims import ClaimingTasks, Claims
 from odtrack_eval.runner.manifest import RunManifest
 from odtrack_eval.runner.parallel import run_pool, run_serial
 from odtrack_eval.runner.progress import RunProgress
@@ -77,33 +81,59 @@ class RunReport:
     completed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: list[SequenceFailure] = field(default_factory=list)
+    #: Sequences another run on the same folder was tracking (or finished) while this one ran.
+    elsewhere: list[str] = field(default_factory=list)
+    #: Of the selected sequences: how many have results now, and how many do not.
+    done: int = 0
+    left: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.failed
 
 
-class _Collector:
-    """Receives backend events: writes results, updates progress, records failures."""
+class RunInterrupted(KeyboardInterrupt):
+    """The run was stopped (Ctrl-C, SIGTERM, SIGHUP); finished sequences are saved. Carries the report."""
 
-    def __init__(self, folder: Path, report: RunReport, progress: RunProgress, frames_of: dict[str, int]):
+    def __init__(self, report: RunReport, cause: str):
+        super().__init__(cause)
+        self.report = report
+        self.cause = cause
+
+
+class ResultsWriteError(OdtrackEvalError):
+    """The results folder cannot be written (not a folder, read-only, disk full)."""
+
+
+def _write_error(folder: Path, exc: OSError) -> ResultsWriteError:
+    where = exc.filename or folder
+    return ResultsWriteError(f"cannot write results to {where}: {exc.strerror or exc}")
+
+
+class _Collector:
+    """Receives backend events: writes results, updates progress, records failures, releases claims."""
+
+    def __init__(self, folder: Path, report: RunReport, progress: RunProgress, claims: Claims):
         self.folder = folder
         self.writer = ResultWriter()
         self.report = report
         self.progress = progress
-        self.frames_of = frames_of
+        self.claims = claims
         self.executed_on: dict[str, str] = {}
 
     def frames(self, count: int, tracker_seconds: float) -> None:
         self.progress.frames(count, tracker_seconds)
 
     def done(self, output: SequenceOutput) -> None:
-        self.writer.submit(self.folder, output.name, output.boxes, output.times, output.scores)
+        # The claim is released once the files are written (another run must then see the sequence as done).
+        self.writer.submit(self.folder, output.name, output.boxes, output.times, output.scores,
+                           then=lambda name=output.name: self.claims.release(name))  # fmt: skip
         self.executed_on[output.name] = f"{output.host}/{output.device}"
         self.report.completed.append(output.name)
         self.progress.sequence_done(output.name, True)
 
     def failed(self, failure: SequenceFailure) -> None:
+        self.claims.release(failure.name)
         self.report.failed.append(failure)
         self.progress.sequence_done(failure.name, False)
         self.progress.write(f"FAILED {failure.name}: {failure.error}")
@@ -115,7 +145,12 @@ def run_tracker(
     config: RunConfig,
     sequences: Iterable[str] | None = None,
 ) -> RunReport:
-    """Track every (selected) sequence of ``dataset`` that has no result yet."""
+    """Track every (selected) sequence of ``dataset`` that has no result yet.
+
+    Several runs on one results folder split the work (:mod:`.claims`). An interruption (Ctrl-C,
+    or SIGTERM/SIGHUP where the caller turned them into :class:`KeyboardInterrupt`) saves what is
+    finished, records the session as aborted and raises :class:`RunInterrupted` with the report.
+    """
     definition.check_checkpoint()
     batcher = None
     if config.batch > 1:  # built before anything is written, so a tracker without batched() leaves no trace
@@ -124,11 +159,21 @@ def run_tracker(
         batcher = build_batch_tracker(definition, config.devices[0])
     names = list(sequences or [])
     selected = dataset.select(names) if names else dataset
+    if len(selected) and all(seq.frames is None for seq in selected):
+        where = f" at {dataset.root}" if dataset.root else ""
+        raise OdtrackEvalError(
+            f"{dataset.name}{where} was loaded from annotations only ({dataset.layout or 'no frames'}): "
+            "tracking needs the frames; give --root the dataset as distributed (with its image folders)"
+        )
     folder = results_dir(
         config.results_root, definition.results_tracker, definition.results_param, config.run_id, dataset.name
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    removed = remove_stale_temp_files(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        claims = Claims(folder)
+        removed = remove_stale_temp_files(folder)
+    except OSError as exc:
+        raise _write_error(folder, exc) from None
     report = RunReport(folder, folder / "run_manifest.json")
     pending = []
     for seq in selected:
@@ -136,64 +181,119 @@ def run_tracker(
             report.skipped.append(seq.name)
         else:
             pending.append(seq)
-    manifest = RunManifest.open(
-        folder,
-        definition,
-        dataset={
-            "name": dataset.name,
-            "tag": dataset.tag,
-            "root": str(dataset.root) if dataset.root else None,
-            "layout": dataset.layout,
-            "sequences": len(dataset),
-        },
-        run={
-            "run_id": config.run_id,
-            "backend": config.backend,
-            "address": config.address,
-            "workers": config.workers,
-            "devices": list(config.devices),
-            "batch": config.batch,
-            **({"timing_protocol": BATCH_TIMING_PROTOCOL} if config.batch > 1 else {}),
-            "selected_sequences": names or None,
-            "skipped_already_done": len(report.skipped),
-            "stale_temp_files_removed": len(removed),
-        },
-    )
+    try:
+        manifest = RunManifest.open(
+            folder,
+            definition,
+            dataset={
+                "name": dataset.name,
+                "tag": dataset.tag,
+                "root": str(dataset.root) if dataset.root else None,
+                "layout": dataset.layout,
+                "sequences": len(dataset),
+            },
+            run={
+                "run_id": config.run_id,
+                "backend": config.backend,
+                "address": config.address,
+                "workers": config.workers,
+                "devices": list(config.devices),
+                "batch": config.batch,
+                **({"timing_protocol": BATCH_TIMING_PROTOCOL} if config.batch > 1 else {}),
+                "selected_sequences": names or None,
+                "skipped_already_done": len(report.skipped),
+                "stale_temp_files_removed": len(removed),
+            },
+        )
+    except OSError as exc:
+        raise _write_error(folder, exc) from None
     tasks: list[SequenceTask] = []
     for seq in pending:
         try:
             tasks.append(make_task(seq))
         except Exception as exc:  # missing frames etc.: reported like a tracking failure
             report.failed.append(SequenceFailure.from_exception(seq.name, exc))
-    frames_of = {t.name: t.num_frames for t in tasks}
-    progress = RunProgress(len(pending), sum(frames_of.values()), config.progress, definition.name)
+    progress = RunProgress(len(pending), sum(t.num_frames for t in tasks), config.progress, definition.name)
     for failure in report.failed:
         progress.sequence_done(failure.name, False)
-    collector = _Collector(folder, report, progress, frames_of)
+    collector = _Collector(folder, report, progress, claims)
+    source = ClaimingTasks(tasks, claims, lambda t: t.name, lambda name: is_done(folder, name))
     status = "interrupted"
     try:
         try:
-            _execute(tasks, definition, config, collector, batcher)
+            with _signals_interrupt():
+                _execute(source, definition, config, collector, batcher)
         finally:
             collector.writer.close()  # finished sequences are saved even if the run is interrupted
+            claims.release_all()
         status = "complete" if all(is_done(folder, s.name) for s in selected) else "incomplete"
+    except KeyboardInterrupt as exc:
+        status = f"aborted: {type(exc).__name__}: {exc}" if str(exc) else "aborted: interrupted"
+        raise RunInterrupted(report, str(exc) or "interrupted") from exc
+    except OSError as exc:
+        status = f"aborted: {type(exc).__name__}: {exc}"
+        raise _write_error(folder, exc) from None
     except BaseException as exc:
         status = f"aborted: {type(exc).__name__}: {exc}"
         raise
     finally:
         progress.close()
-        manifest.finish(
-            status,
-            completed=len(report.completed),
-            failed=[{"sequence": f.name, "error": f.error, "traceback": f.traceback} for f in report.failed],
-            executed_on=collector.executed_on,
-        )
+        report.elsewhere = list(source.elsewhere)
+        report.done = sum(is_done(folder, s.name) for s in selected)
+        report.left = len(selected) - report.done
+        try:
+            manifest.finish(
+                status,
+                completed=len(report.completed),
+                failed=[{"sequence": f.name, "error": f.error, "traceback": f.traceback} for f in report.failed],
+                executed_on=collector.executed_on,
+                tracked_elsewhere=report.elsewhere,
+            )
+        except OSError:
+            pass  # (a full disk: the session stays "running"; the results written are intact)
     return report
 
 
+class _Signalled(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, turned into an interruption so the run ends like on Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """While tracking, SIGTERM and SIGHUP interrupt the run like Ctrl-C (finished sequences saved, the session
+    recorded as aborted). Only from the main thread, and only where the default handler is in place."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise _Signalled(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            previous[sig] = signal.signal(sig, interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def exit_status(exc: KeyboardInterrupt) -> int:
+    """The shell's status for an interruption: 128 + the signal number (130 for Ctrl-C)."""
+    cause = exc.__cause__ if isinstance(exc, RunInterrupted) else exc
+    return 128 + (cause.signum if isinstance(cause, _Signalled) else signal.SIGINT)
+
+
 def _execute(
-    tasks: Sequence[SequenceTask], definition: TrackerDefinition, config: RunConfig, events: Any, batcher: Any = None
-) -> None:
+    tasks: ClaimingTasks[SequenceTask], definition: TrackerDefinition, config: RunConfig, events: Any,
+    batcher: Any = None,
+) -> None:  # fmt: skip
     if not tasks:
         return
     if batcher is not None:

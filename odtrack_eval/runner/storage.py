@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -55,6 +55,19 @@ def score_path(folder: Path, sequence: str) -> Path:
 def is_done(folder: Path, sequence: str) -> bool:
     """A sequence is complete iff its box file exists (it is always the last file written)."""
     return box_path(folder, sequence).is_file()
+
+
+def has_results(folder: Path) -> bool:
+    """Whether ``folder`` holds any sequence's box file."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(
+                e.name.endswith(".txt") and not e.name.startswith(".")
+                and not e.name.endswith(("_time.txt", "_score.txt")) and e.is_file()
+                for e in entries
+            )  # fmt: skip
+    except OSError:
+        return False
 
 
 def format_rows(values: np.ndarray) -> str:
@@ -138,10 +151,20 @@ class ResultWriter:
         self._pending: list[Future] = []
 
     def submit(
-        self, folder: Path, sequence: str, boxes: np.ndarray, times: np.ndarray, scores: np.ndarray | None
+        self,
+        folder: Path,
+        sequence: str,
+        boxes: np.ndarray,
+        times: np.ndarray,
+        scores: np.ndarray | None,
+        then: Callable[[], None] | None = None,
     ) -> None:
+        """Write one sequence's files in the background; ``then()`` runs after the write (done or failed)."""
         self._raise_finished_errors()
-        self._pending.append(self._pool.submit(write_sequence, folder, sequence, boxes, times, scores))
+        future = self._pool.submit(write_sequence, folder, sequence, boxes, times, scores)
+        if then is not None:
+            future.add_done_callback(lambda _: then())
+        self._pending.append(future)
 
     def _raise_finished_errors(self) -> None:
         still = []
