@@ -13,6 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from importlib import metadata
+from typing import Any
 
 CONTRIB = "opencv-contrib-python-headless"
 SHADOWING = ("opencv-python", "opencv-python-headless", "opencv-contrib-python")
@@ -88,9 +89,9 @@ def run_checks() -> list[Check]:
 
 def jit_check() -> Check:
     """Which path evaluation takes: compiled kernels (numba) or numpy; same numbers, cold runs ~3x apart."""
-    from odtrack_eval.kernels import jit_enabled, jit_status
+    from odtrack_eval.backend import backend_status, kernels_import_error
 
-    return Check("numba", jit_enabled(), f"evaluation uses {jit_status()}", False)
+    return Check("numba", kernels_import_error() is None, f"evaluation uses {backend_status()}", False)
 
 
 def fix_opencv() -> int:
@@ -111,29 +112,37 @@ def compile_kernels() -> None:
     ``odtrack-eval doctor --fix`` calls this after an install, so that the first evaluation does not
     pay the seconds of compilation (numba compiles one version per layout and read-only flag).
     """
-    import tempfile
     from pathlib import Path
 
     import numpy as np
 
-    from odtrack_eval.metrics import ope
-    from odtrack_eval.protocols import PROTOCOLS
-    from odtrack_eval.results.reader import read_and_parse
-    from odtrack_eval.sequence import Dataset, Sequence
+    from odtrack_eval.backend import Backend
+    from odtrack_eval.metrics.ope import run_statistics
+    from odtrack_eval.metrics.truth import SequenceTruth
+    from odtrack_eval.protocols import PROTOCOLS, Protocol
+    from odtrack_eval.results.validation import validate_run
+    from odtrack_eval.textio import parse_tables
 
+    compiled = Backend.COMPILED
     rng = np.random.default_rng(0)
     gts = [np.column_stack([rng.integers(1, 100, (30, 2)), rng.integers(5, 50, (30, 2))]).astype(float)
            for _ in range(3)]  # fmt: skip
-    extra = {"cover": np.ones(30, dtype=int), "image_size": (200.0, 200.0)}
-    dataset = Dataset("kernels", "otb", [Sequence(f"s{i}", g, extra=extra) for i, g in enumerate(gts)])
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = []
-        for i, gt in enumerate(gts):
-            paths.append(Path(tmp) / f"s{i}.txt")
-            paths[-1].write_text("\n".join(",".join(f"{v:g}" for v in row) for row in gt + 1.5) + "\n")
-        boxes, _, _ = read_and_parse(paths, 4, "x,y,w,h", [s.ground_truth for s in dataset])
-    for protocol in PROTOCOLS.values():
-        if isinstance(protocol, ope.Protocol):
-            for tag in ("otb", "lasot"):
-                proto = protocol.for_benchmark(tag)
-                ope.score_run_compiled(ope.prepare_run(list(dataset), boxes, proto), proto)
+    paths = [Path(f"s{i}.txt") for i in range(len(gts))]
+    texts = [("\n".join(",".join(repr(v) for v in row) for row in gt + 1.5) + "\n").encode() for gt in gts]
+    boxes = parse_tables(texts, paths, 4, "x,y,w,h", compiled)
+    parse_tables([b"0.01\n0.02\n"], paths[:1], None, "seconds per frame", compiled)
+    for truth_boxes in (gts, [_read_only(g) for g in gts]):  # freshly parsed, and shared from the memo
+        validate_run(boxes, truth_boxes, paths, compiled)
+        truths = [SequenceTruth(f"s{i}", g, cover=np.ones(30, dtype=np.int8), image_size=np.array([200.0, 200.0]))
+                  for i, g in enumerate(truth_boxes)]  # fmt: skip
+        for protocol in PROTOCOLS.values():
+            if isinstance(protocol, Protocol):
+                for tag in ("otb", "lasot"):
+                    run_statistics(truths, [boxes], protocol.for_benchmark(tag), compiled)
+
+
+def _read_only(array: Any) -> Any:
+    """A read-only copy (ground truth shared from the annotation memo is read-only: numba compiles that apart)."""
+    out = array.copy()
+    out.flags.writeable = False
+    return out

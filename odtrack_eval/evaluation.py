@@ -1,49 +1,65 @@
-"""Evaluate every tracker in a results folder on one dataset under one protocol.
+"""Evaluate every tracker of a results folder on one dataset under one protocol: the one-pass pipeline.
 
-This is the glue of the one-way flow dataset -> results store -> metrics: it finds the
-trackers, loads their runs, applies the missing-sequence policy and runs the OPE engine. Errors
-of one tracker are collected, never allowed to hide the others' numbers.
+Data flows one way, one stage per module:
 
-Per-sequence curves are cached by *content*: the key hashes the toolkit version, the resolved
-protocol, the ground truth actually evaluated and the bytes of every result file, so a rerun on
-unchanged files skips parsing and scoring, and any changed byte recomputes (never stale).
+    listing (results.layout, results.selection, results.listing)
+    -> reading (results.reading: bytes + content digests)
+    -> [cache lookup]
+    -> parsing (textio) -> validation (results.validation)
+    -> preparation -> scoring -> aggregation (metrics)
+
+The backend (compiled kernels or numpy) is chosen once here, from the size of the files, and passed
+down. Errors of one tracker are collected, never allowed to hide the others' numbers.
+
+The cache wraps the pure part (parsing to aggregation): its key hashes everything that part reads
+(every result file's bytes, the :class:`~odtrack_eval.metrics.truth.SequenceTruth` of every
+evaluated sequence, the resolved protocol) and the source of the code that computes it, so a
+changed file, annotation, rule or line of metric code recomputes. Entries are checksummed by the
+store (:mod:`odtrack_eval.store`): a damaged entry is recomputed, never trusted.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import weakref
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from odtrack_eval import __version__
+from odtrack_eval.backend import Backend, choose_backend
 from odtrack_eval.errors import OdtrackEvalError, ResultsError
-from odtrack_eval.kernels import jit_enabled
-from odtrack_eval.metrics.ope import METRICS, OPEResult, _both, evaluate_runs, tracking_fps
+from odtrack_eval.hashing import KeyBuilder, source_digest
+from odtrack_eval.metrics.aggregation import OPEResult, tracking_fps
+from odtrack_eval.metrics.ope import RUN_KEYS, run_statistics
+from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
-from odtrack_eval.results import Finding, RunResults, discover_trackers, load_tracker, validate_run
-from odtrack_eval.results.cache import CacheOption, ContentCache, resolve_cache
-from odtrack_eval.results.layout import RunFiles, TrackerRuns
-from odtrack_eval.results.reader import (
-    _digest_listing,
-    _list_run,
-    _load_listing,
-    _read_listing,
-    _RunListing,
-    read_and_parse_listing,
-)
+from odtrack_eval.results.layout import TrackerRuns, discover_trackers
+from odtrack_eval.results.listing import RunListing, list_run, missing_message
+from odtrack_eval.results.reader import parse_listing
+from odtrack_eval.results.reading import read_files
 from odtrack_eval.results.selection import select_entries, tracker_folders
+from odtrack_eval.results.validation import Finding, validate_run
 from odtrack_eval.sequence import Dataset
+from odtrack_eval.store import ArrayStore, StoreOption, resolve_store
 
-#: Bump when the cached arrays change meaning or layout.
-_CACHE_FORMAT = "ope-curves-v5"
+__all__ = ["Evaluation", "evaluate_folder", "WARN_KINDS", "EVALUATION_CODE"]
 
-#: Findings that are only worth a warning (fatal ones are raised by the protocol in the engine).
+#: Findings that are only worth a warning (fatal ones are raised by the protocol in preparation).
 WARN_KINDS = ("looks_like_corners", "length_mismatch", "zero_size")
+#: The code whose output the cache keeps: a change to any of these files changes every key.
+EVALUATION_CODE = (
+    "odtrack_eval.evaluation",
+    "odtrack_eval.textio",
+    "odtrack_eval.results.listing",
+    "odtrack_eval.results.reader",
+    "odtrack_eval.results.validation",
+    "odtrack_eval.results.screen_kernel",
+    "odtrack_eval.metrics",
+    "odtrack_eval.protocols",
+    "odtrack_eval.boxes",
+    "odtrack_eval.errors",
+)
+_STORE_KIND = "ope"
 
 
 @dataclass
@@ -56,88 +72,36 @@ class Evaluation:
     warnings: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The backend the pipeline ran on (the same numbers either way).
+    backend: Backend = Backend.NUMPY
 
     @property
     def sequence_names(self) -> list[str]:
         return self.results[0].sequence_names if self.results else []
 
 
-_FINGERPRINTS: weakref.WeakKeyDictionary[Dataset, str] = weakref.WeakKeyDictionary()
-
-
-def dataset_fingerprint(dataset: Dataset) -> str:
-    """Hash of what scoring reads from a dataset (tag, names, ground truth, visibility, image sizes).
-
-    Memoized per Dataset object (datasets are not mutated after loading).
-    """
-    cached = _FINGERPRINTS.get(dataset)
-    if cached is not None:
-        return cached
-    h = hashlib.sha256(f"{dataset.tag}\0{len(dataset)}\0".encode())
-    for seq in dataset:
-        h.update(seq.name.encode() + b"\0")
-        h.update(np.ascontiguousarray(seq.ground_truth).tobytes())
-        h.update(b"v" + (seq.visible.tobytes() if seq.visible is not None else b"-"))
-        size = seq.extra.get("image_size")
-        h.update(repr(size).encode())
-    _FINGERPRINTS[dataset] = fp = h.hexdigest()
-    return fp
-
-
-def _entry_key(listed: list[tuple[RunFiles, _RunListing, list[bytes], list[bytes]]], salt: str) -> str:
-    """Content key of one entry: the digests of every box and time file of every run, in order.
-
-    Time files are part of the key because the cached result holds the tracking speed.
-    """
-    items: list[bytes] = []
-    for run, listing, box_digests, time_digests in listed:
-        header = f"run\0{run.run_id}\0{len(box_digests)}\0{len(time_digests)}\0" + "\0".join(listing.time_names)
-        items.append(hashlib.sha256(header.encode()).digest())
-        items += box_digests
-        items += time_digests
-    return ContentCache.key_from_digests(items, salt)
-
-
-def _check_runs(
-    runs: list[RunResults], dataset: Dataset, screens: list[np.ndarray | None] | None = None
-) -> list[Finding]:
-    """Findings of every run; ``screens``: the reader's screen flags per run, where it computed them."""
-    screens = screens or [None] * len(runs)
-    return [f for run, flagged in zip(runs, screens, strict=True) for f in validate_run(run, dataset, flagged)]
-
-
-def _from_cache(
-    arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol
-) -> tuple[OPEResult, list[str]] | None:
-    """Rebuild a result from a cache entry; None if the entry does not have the expected shape."""
+def _find_entries(results_dir: Path, tag: str, trackers: list[str] | None) -> list[TrackerRuns]:
+    """Listing, first step: the tracker entries to evaluate (only the asked-for folders are looked into)."""
     try:
-        return _rebuild(arrays, name, dataset, protocol)
-    except (IndexError, ValueError, TypeError):
-        return None
+        found = discover_trackers(results_dir, tag, tracker_folders(trackers))
+        entries = select_entries(found, trackers, results_dir)
+    except OdtrackEvalError:  # where that finds nothing, look into all: the same result or the full message
+        entries = select_entries(discover_trackers(results_dir, tag), trackers, results_dir)
+    if not entries:
+        raise ResultsError(f"{results_dir}: no tracker results found (expected one folder per tracker)")
+    return entries
 
 
-_RUN_KEYS = (*METRICS, *OPEResult.RUN_STAT_KEYS)
-
-
-def _rebuild(
-    arrays: tuple[np.ndarray, ...], name: str, dataset: Dataset, protocol: Protocol
-) -> tuple[OPEResult, list[str]]:
-    num_runs, fps = int(arrays[0][0]), float(arrays[0][1])
-    k = len(_RUN_KEYS)
-    runs = [dict(zip(_RUN_KEYS, arrays[1 + r * k : 1 + (r + 1) * k], strict=True)) for r in range(num_runs)]
-    warnings = [str(w) for w in arrays[1 + num_runs * k]]
-    proto = protocol.for_benchmark(dataset.tag)
-    result = OPEResult.from_runs(name, proto, dataset.names, runs, None if np.isnan(fps) else fps)
-    return result, warnings
-
-
-def _to_cache(result: OPEResult, warnings: list[str]) -> list[np.ndarray]:
-    fps = np.nan if result.fps is None else result.fps
-    arrays = [np.array([result.num_runs, fps])]
-    for run in result.run_curves:
-        arrays += [run[key] for key in _RUN_KEYS]
-    arrays.append(np.array(warnings, dtype=str) if warnings else np.zeros(0, dtype="<U1"))
-    return arrays
+def _total_size(listings: list[list[RunListing]]) -> int:
+    total = 0
+    for runs in listings:
+        for listing in runs:
+            for path in listing.paths:
+                try:
+                    total += os.stat(path).st_size
+                except OSError:
+                    pass  # reading reports it
+    return total
 
 
 def evaluate_folder(
@@ -147,48 +111,44 @@ def evaluate_folder(
     *,
     trackers: list[str] | None = None,
     allow_missing: bool = False,
-    cache: CacheOption = True,
+    cache: StoreOption = True,
+    backend: Backend | None = None,
 ) -> Evaluation:
     """Evaluate the trackers in ``results_dir`` (one folder per tracker) on ``dataset``.
 
     With ``allow_missing`` the sequences missing for any tracker are excluded for all of them
-    (pytracking's ``skip_missing_seq``), so every tracker is scored on the same set.
+    (pytracking's ``skip_missing_seq``), so every tracker is scored on the same set. ``cache``:
+    True uses the default store, False/None none, a path or :class:`ArrayStore` that one.
+    ``backend``: None chooses by the total size of the result files.
     """
     results_dir = Path(results_dir)
-    try:  # look into the asked-for trackers' folders only ...
-        found = discover_trackers(results_dir, dataset.tag, tracker_folders(trackers))
-        entries = select_entries(found, trackers, results_dir)
-    except OdtrackEvalError:  # ... and where that finds nothing, into all: the same result or the full message
-        entries = select_entries(discover_trackers(results_dir, dataset.tag), trackers, results_dir)
-    if not entries:
-        raise ResultsError(f"{results_dir}: no tracker results found (expected one folder per tracker)")
-    out = Evaluation(dataset, protocol)
     names = dataset.names
-    usable = []
-    matches: dict[int, tuple[dict[str, Path], list[str]]] = {}  # id(run) -> run.match(names)
-    for entry in entries:
-        for run in entry.runs:
-            matches[id(run)] = run.match(names)
-        missing = sorted({m for run in entry.runs for m in matches[id(run)][1]})
+    out = Evaluation(dataset, protocol)
+    usable: list[tuple[TrackerRuns, list[RunListing]]] = []
+    for entry in _find_entries(results_dir, dataset.tag, trackers):
+        listings = [list_run(run, names, dataset.name, allow_missing=True) for run in entry.runs]
+        missing = sorted({m for li in listings for m in li.missing})
         if missing and not allow_missing:
-            try:
-                load_tracker(entry, dataset)  # raises the reader's message listing the missing files
-            except OdtrackEvalError as exc:
-                out.errors[entry.name] = str(exc)
-                continue
+            first = next(li for li in listings if li.missing)
+            out.errors[entry.name] = missing_message(first.run.folder, first.missing, len(names), dataset.name)
+            continue
         if missing:
             out.missing[entry.name] = tuple(missing)
-        usable.append(entry)
+        usable.append((entry, listings))
     excluded = {m for missing in out.missing.values() for m in missing}
-    evaluated = dataset.subset([s for s in dataset if s.name not in excluded]) if excluded else dataset
-    store = resolve_cache(cache)
-    salt = f"{_CACHE_FORMAT}\0{__version__}\0{protocol!r}\0{dataset_fingerprint(evaluated)}" if store else ""
-    for entry in usable:
+    if excluded:
+        evaluated = dataset.subset([s for s in dataset if s.name not in excluded])
+        usable = [(e, [_without(li, excluded) for li in listings]) for e, listings in usable]
+    else:
+        evaluated = dataset
+    out.backend = backend or choose_backend(_total_size([listings for _, listings in usable]))
+    proto = protocol.for_benchmark(dataset.tag)
+    truths = truths_of(evaluated)
+    store = resolve_store(cache)
+    base_key = _base_key(truths, proto) if store is not None else ""
+    for entry, listings in usable:
         try:
-            listings = [
-                (run, _list_run(run, evaluated, False, None if excluded else matches[id(run)])) for run in entry.runs
-            ]
-            result, warnings = _evaluate_entry(entry, listings, evaluated, protocol, store, salt)
+            result, warnings = _evaluate_entry(entry, listings, truths, proto, out.backend, store, base_key)
         except OdtrackEvalError as exc:
             out.errors[entry.name] = str(exc)
             continue
@@ -197,114 +157,139 @@ def evaluate_folder(
     return out
 
 
-_Listed = list[tuple[RunFiles, _RunListing]]
+def _without(listing: RunListing, excluded: set[str]) -> RunListing:
+    """A listing restricted to the sequences not in ``excluded``."""
+    keep = [i for i, n in enumerate(listing.order) if n not in excluded]
+    times = [i for i, n in enumerate(listing.time_names) if n not in excluded]
+    return RunListing(
+        listing.run,
+        tuple(listing.order[i] for i in keep),
+        tuple(listing.box_paths[i] for i in keep),
+        tuple(listing.time_names[i] for i in times),
+        tuple(listing.time_paths[i] for i in times),
+        listing.missing,
+    )
+
+
+def _base_key(truths: list[SequenceTruth], protocol: Protocol) -> str:
+    """The part of every entry's key this evaluation shares: code, protocol, ground truth."""
+    return (
+        KeyBuilder("ope-evaluation")
+        .text(source_digest(EVALUATION_CODE))
+        .text(repr(protocol))
+        .text(truth_digest(truths))
+        .hexdigest()
+    )
+
+
+def _entry_key(base_key: str, listings: list[RunListing], digests: list[bytes]) -> str:
+    """Key of one tracker entry: the shared part and, per run, its sequences and file digests in order."""
+    key = KeyBuilder("ope-entry").text(base_key).text(str(len(listings)))
+    start = 0
+    for listing in listings:
+        n = len(listing.paths)
+        key.text("\0".join(listing.order)).text("\0".join(listing.time_names)).digests(digests[start : start + n])
+        start += n
+    return key.hexdigest()
 
 
 def _evaluate_entry(
     entry: TrackerRuns,
-    listings: _Listed,
-    dataset: Dataset,
+    listings: list[RunListing],
+    truths: list[SequenceTruth],
     protocol: Protocol,
-    store: ContentCache | None,
-    salt: str,
+    backend: Backend,
+    store: ArrayStore | None,
+    base_key: str,
 ) -> tuple[OPEResult, list[str]]:
-    """One tracker's result and warnings: from the cache when its files' content was scored before.
-
-    The cache key is the content of the files, so finding an entry means hashing every file. For
-    files seen before (a warm run) that lookup comes first and is all there is to do. For files
-    probably never seen, which the stat signature tells (:func:`_stat_signature`: paths, sizes, times),
-    the compiled path reads, hashes and parses each file in one pass and looks the key up after,
-    instead of reading and hashing everything twice. The signature only chooses that order: results
-    are always found by content.
-    """
-    if store is None:
-        return _score_entry(entry, dataset, protocol, load_tracker(entry, dataset, cache=False))
-    signature, size = _stat_signature(listings, salt)
-    seen = signature is None or store.marked(signature)
-    if not seen and jit_enabled(size):  # (a warm run never imports numba)
-        key, runs, screens = _read_parse_entry(listings, dataset, salt)
-        done = _from_store(store, key, entry.name, dataset, protocol)
-        if done is None:
-            done = _score_entry(entry, dataset, protocol, runs, screens)
-            store.put(key, _to_cache(*done))
-        store.mark(signature)  # type: ignore[arg-type]  # not seen: signature is not None
-        return done
-    key = _entry_key([(run, li, *_digest_listing(li)) for run, li in listings], salt)
-    done = _from_store(store, key, entry.name, dataset, protocol)
-    if done is not None:
-        if not seen:
-            store.mark(signature)  # type: ignore[arg-type]
-        return done
-    # A miss: read the files again (the lookup kept no bytes). The result is stored under the key
-    # of exactly the bytes parsed, even if a file changed since the lookup.
-    if jit_enabled(size):
-        key, runs, screens = _read_parse_entry(listings, dataset, salt)
-    else:
-        # Keep the bytes for the parser (and its parse-table cache).
-        data = [_read_listing(li) for _, li in listings]
-        key = _entry_key([(run, li, d[0][1], d[1][1]) for (run, li), d in zip(listings, data, strict=True)], salt)
-        runs = [_load_listing(run, li, store, d) for (run, li), d in zip(listings, data, strict=True)]
-        screens = None
-    done = _score_entry(entry, dataset, protocol, runs, screens)
-    store.put(key, _to_cache(*done))
-    if not seen:
-        store.mark(signature)  # type: ignore[arg-type]
-    return done
+    """One tracker: read its files, then the cached outcome for exactly those bytes or a fresh one."""
+    paths = [p for listing in listings for p in listing.paths]
+    datas, digests = read_files(paths)
+    names = [t.name for t in truths]
+    key = _entry_key(base_key, listings, digests) if store is not None else ""
+    if store is not None:
+        hit = store.get(_STORE_KIND, key)
+        if hit is not None:
+            try:
+                outcome = _decode(hit, len(listings), names, protocol)
+            except (ValueError, IndexError, TypeError, KeyError):
+                outcome = None  # an intact entry of another shape (cannot happen with one code version)
+            if outcome is not None:
+                return _result(entry, outcome, listings, protocol, names)
+    outcome = _score_entry(listings, datas, truths, protocol, backend)
+    if store is not None:
+        store.put(_STORE_KIND, key, _encode(*outcome))
+    return _result(entry, outcome, listings, protocol, names)
 
 
-def _read_parse_entry(
-    listings: _Listed, dataset: Dataset, salt: str
-) -> tuple[str, list[RunResults], list[np.ndarray | None]]:
-    """Read, hash, parse and screen every file of an entry in one pass (compiled path): the content
-    key of exactly the bytes parsed, the runs, and their screen flags."""
-    loaded = [read_and_parse_listing(run, li, dataset) for run, li in listings]
-    key = _entry_key([(run, li, bd, td) for (run, li), (_, bd, td, _) in zip(listings, loaded, strict=True)], salt)
-    return key, [r for r, *_ in loaded], [f for *_, f in loaded]
-
-
-def _from_store(
-    store: ContentCache, key: str, name: str, dataset: Dataset, protocol: Protocol
-) -> tuple[OPEResult, list[str]] | None:
-    hit = store.get(key)
-    return _from_cache(hit, name, dataset, protocol) if hit is not None else None
+#: What scoring one entry yields: per-run statistics, frames per second (None: no time files), and
+#: the warning findings as (run, file, kind, message, line, count).
+_Outcome = tuple[list[dict[str, np.ndarray]], float | None, list[tuple[int, int, str, str, int | None, int | None]]]
 
 
 def _score_entry(
-    entry: TrackerRuns,
-    dataset: Dataset,
-    protocol: Protocol,
-    runs: list[RunResults],
-    screens: list[np.ndarray | None] | None = None,
-) -> tuple[OPEResult, list[str]]:
-    """Score the runs of one tracker and check its files (the warnings)."""
-    # Checking the files and scoring them are independent: two threads (the checks fill the
-    # second core while prepare_run works alone on the first).
-    result, findings = _both(
-        partial(evaluate_runs, entry.name, dataset, [r.boxes for r in runs], protocol),
-        partial(_check_runs, runs, dataset, screens),
-    )
-    result.fps = tracking_fps([t for r in runs for t in r.times.values()])
-    return result, [f"{entry.name}: {f}" for f in findings if f.kind in WARN_KINDS]
+    listings: list[RunListing], datas: list[bytes], truths: list[SequenceTruth], protocol: Protocol,
+    backend: Backend,
+) -> _Outcome:  # fmt: skip
+    """Parsing → validation → preparation → scoring of one entry's files (pure: bytes in, numbers out)."""
+    runs, times, findings = [], [], []
+    start = 0
+    gts = [t.boxes for t in truths]
+    for r, listing in enumerate(listings):
+        n = len(listing.paths)
+        parsed = parse_listing(listing, datas[start : start + n], backend)
+        start += n
+        boxes = [parsed.boxes[name] for name in listing.order]
+        runs.append(boxes)
+        times += list(parsed.times.values())
+        for f in validate_run(boxes, gts, listing.box_paths, backend):
+            if f.kind in WARN_KINDS:
+                findings.append((r, listing.box_paths.index(f.path), f.kind, f.message, f.line, f.count))
+    stats = run_statistics(truths, runs, protocol, backend)
+    return stats, tracking_fps(times), findings
 
 
-def _stat_signature(listings: _Listed, salt: str) -> tuple[str | None, int | None]:
-    """Hash of the evaluation salt and every file's path, size, modification time and inode, and the
-    files' total size; (None, None) if a file cannot be stat'ed (the content path then reports it).
+def _result(entry: TrackerRuns, outcome: _Outcome, listings: list[RunListing], protocol: Protocol,
+            names: list[str]) -> tuple[OPEResult, list[str]]:  # fmt: skip
+    """The tracker's result and warnings; file paths come from this run's listing, never from the cache."""
+    stats, fps, findings = outcome
+    result = OPEResult.from_runs(entry.name, protocol, names, stats, fps)
+    warnings = [
+        f"{entry.name}: {Finding(kind, listings[r].box_paths[i], message, line, count)}"  # type: ignore[arg-type]
+        for r, i, kind, message, line, count in findings
+    ]
+    return result, warnings
 
-    The hash is only a hint of whether these files were evaluated before (:meth:`ContentCache.marked`),
-    never a key for results: files can change without changing their times.
-    """
-    h = hashlib.sha256(salt.encode())
-    total = 0
-    try:
-        for _, listing in listings:
-            for path in (*listing.box_paths, *listing.time_paths):
-                st = os.stat(path)
-                total += st.st_size
-                h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\n".encode())
-    except OSError:
-        return None, None
-    return h.hexdigest(), total
+
+def _encode(stats: list[dict[str, np.ndarray]], fps: float | None, findings: list) -> list[np.ndarray]:
+    arrays = [np.array([len(stats), np.nan if fps is None else fps])]
+    for run in stats:
+        arrays += [run[k] for k in RUN_KEYS]
+    arrays.append(np.array([[r, i, -1 if line is None else line, -1 if count is None else count]
+                            for r, i, _, _, line, count in findings], dtype=np.int64).reshape(-1, 4))  # fmt: skip
+    arrays.append(np.array([kind for _, _, kind, _, _, _ in findings], dtype=str).reshape(-1))
+    arrays.append(np.array([message for _, _, _, message, _, _ in findings], dtype=str).reshape(-1))
+    return arrays
+
+
+def _decode(arrays: tuple[np.ndarray, ...], num_runs: int, names: list[str], protocol: Protocol) -> _Outcome | None:
+    """Inverse of :func:`_encode`; None where the entry does not fit this evaluation."""
+    head = arrays[0]
+    if int(head[0]) != num_runs or len(arrays) != 1 + num_runs * len(RUN_KEYS) + 3:
+        return None
+    stats = []
+    for r in range(num_runs):
+        run = dict(zip(RUN_KEYS, arrays[1 + r * len(RUN_KEYS) : 1 + (r + 1) * len(RUN_KEYS)], strict=True))
+        if any(len(v) != len(names) for v in run.values()):
+            return None
+        stats.append(run)
+    ints, kinds, messages = arrays[-3:]
+    findings = [
+        (int(r), int(i), str(k), str(m), None if line < 0 else int(line), None if count < 0 else int(count))
+        for (r, i, line, count), k, m in zip(ints.tolist(), kinds.tolist(), messages.tolist(), strict=True)
+    ]
+    fps = float(head[1])
+    return stats, None if np.isnan(fps) else fps, findings
 
 
 def _run_id_warnings(entry: TrackerRuns) -> list[str]:

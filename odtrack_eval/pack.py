@@ -92,7 +92,7 @@ def check_and_collect(
             problems.append(f"dataset root lacks {len(missing_in_root)} test sequences, e.g. {missing_in_root[:3]}")
     runs: list[RunResults] = []
     for run in entry.runs[: spec.max_runs]:
-        runs.append(load_run(run, ds, allow_missing=True, cache=False))
+        runs.append(load_run(run, ds, allow_missing=True))
     files: list[tuple[str, bytes]] = []
     for name in names:
         seq = ds.find(name)

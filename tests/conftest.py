@@ -12,12 +12,12 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 
 @pytest.fixture(params=["compiled", "numpy"])
 def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test on both code paths: the compiled kernels (forced, for every input size) and the
-    numpy/pandas reference they must equal."""
-    from odtrack_eval.kernels import ENV_VAR, jit_enabled
+    """Run a test on both backends: the compiled kernels (forced, for every input size) and the numpy
+    reference they must equal."""
+    from odtrack_eval.backend import ENV_VAR, Backend, choose_backend
 
     if request.param == "compiled":
-        pytest.importorskip("numba", reason="the compiled parser needs numba")
+        pytest.importorskip("numba", reason="the compiled kernels need numba")
     monkeypatch.setenv(ENV_VAR, "1" if request.param == "compiled" else "0")
-    assert jit_enabled() == (request.param == "compiled")
+    assert choose_backend(0) is (Backend.COMPILED if request.param == "compiled" else Backend.NUMPY)
     return request.param

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from odtrack_eval.boxes import center_error, iou_cont, iou_g10k, iou_pysot, iou_tnet, norm_center_error
+from odtrack_eval.boxes import center_error, center_errors, iou_cont, iou_g10k, iou_pysot, iou_tnet, norm_center_error
 
 coord = st.floats(-500, 500, allow_nan=False, width=64)
 size = st.floats(0.5, 400, allow_nan=False, width=64)
@@ -85,3 +85,48 @@ def test_zero_area_conventions() -> None:
     assert norm_center_error(pred, gt, "g10k")[0] == np.hypot(
         4.0, 2.0
     )  # centres (13.5, 11.5) vs (9.5, 9.5), divisor max(1, 0) = 1
+
+
+def _boxes(rng: np.random.Generator, n: int) -> np.ndarray:
+    b = np.column_stack([rng.random((n, 2)) * 300 - 20, rng.random((n, 2)) * 80])
+    b[::7] = np.round(b[::7])
+    b[3::11, 2] = 0.0
+    b[5::13, 3] = -2.0
+    b[8::17, 0] = np.nan
+    b[9::19, 2] = np.inf
+    return b
+
+
+def test_center_errors_and_iou_match_plain_formulas() -> None:
+    rng = np.random.default_rng(11)
+    for order in ("C", "F"):
+        pred = np.array(_boxes(rng, 4000), order=order)
+        gt = np.array(_boxes(rng, 4000), order=order)
+        with np.errstate(all="ignore"):
+            pcx, pcy = pred[:, 0] + 0.5 * (pred[:, 2] - 1.0), pred[:, 1] + 0.5 * (pred[:, 3] - 1.0)
+            gcx, gcy = gt[:, 0] + 0.5 * (gt[:, 2] - 1.0), gt[:, 1] + 0.5 * (gt[:, 3] - 1.0)
+            dx, dy = pcx - gcx, pcy - gcy
+            ce = np.sqrt(dx * dx + dy * dy)
+            gw, gh = gt[:, 2], gt[:, 3]
+            want = {
+                "pyt": (pcx / gw - gcx / gw, pcy / gh - gcy / gh),
+                "g10k": (dx / np.maximum(gw, 1.0), dy / np.maximum(gh, 1.0)),
+                "pysot": (dx / (gw + 1e-16), dy / (gh + 1e-16)),
+            }
+            left = np.maximum(pred[:, 0], gt[:, 0])
+            right = np.minimum(pred[:, 0] + pred[:, 2], gt[:, 0] + gt[:, 2])
+            top = np.maximum(pred[:, 1], gt[:, 1])
+            bottom = np.minimum(pred[:, 1] + pred[:, 3], gt[:, 1] + gt[:, 3])
+            inter = np.maximum(right - left, 0) * np.maximum(bottom - top, 0)
+            union = pred[:, 2] * pred[:, 3] + gt[:, 2] * gt[:, 3] - inter
+            iou_ref = np.clip(inter / (union + np.finfo(np.float64).eps), 0.0, 1.0)
+            pysot_ref = np.clip(inter / union, 0.0, 1.0)
+            for variant, (ndx, ndy) in want.items():
+                got_ce, got_nce = center_errors(pred, gt, variant)
+                assert got_ce.tobytes() == ce.tobytes()
+                assert got_nce.tobytes() == np.sqrt(ndx * ndx + ndy * ndy).tobytes()
+            assert iou_g10k(pred, gt).tobytes() == iou_ref.tobytes()
+            assert iou_pysot(pred, gt).tobytes() == pysot_ref.tobytes()
+    # Integer boxes keep numpy's own promotion.
+    ib = np.array([[1, 2, 3, 4], [0, 0, 5, 5]])
+    assert iou_g10k(ib, ib).dtype == np.float64

@@ -11,7 +11,8 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from odtrack_eval.cli import _load_commands, app
-from odtrack_eval.metrics.ope import METRICS, OPEResult
+from odtrack_eval.metrics.aggregation import OPEResult
+from odtrack_eval.metrics.preparation import METRICS
 from odtrack_eval.protocols import get_protocol
 from odtrack_eval.report.compare import bootstrap_mean_ci, compare_results, per_sequence_scores, wilcoxon_p
 from tests._report_data import RESULTS, ROOTS, real_evaluation

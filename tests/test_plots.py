@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from odtrack_eval.report import plots
-from odtrack_eval.results.cache import ContentCache
+from odtrack_eval.store import ArrayStore
 from tests._report_data import real_evaluation
 
 
@@ -89,7 +89,7 @@ def test_eao_and_ar_take_plain_arrays(tmp_path: Path) -> None:
 
 
 def test_figures_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cache = ContentCache(tmp_path / "cache")
+    cache = ArrayStore(tmp_path / "cache")
     curves = {"A": np.linspace(0.9, 0.1, 300)}
     first = plots.eao_curve(curves, 10, 200, tmp_path / "a", cache=cache)
     monkeypatch.setattr(plots, "_render", lambda *a, **k: pytest.fail("unchanged figure was redrawn"))

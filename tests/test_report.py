@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from odtrack_eval.cli import _load_commands, app
 from odtrack_eval.report import plots
 from odtrack_eval.report.build import build_report
-from odtrack_eval.results.cache import ContentCache
+from odtrack_eval.store import ArrayStore
 from tests._report_data import RESULTS, ROOTS, published_scores, real_evaluation
 from tests.test_plots import assert_nontrivial_png, assert_pdf
 
@@ -84,7 +84,7 @@ def test_index_html_is_self_contained(otb_report: Path) -> None:
 
 def test_cached_rerun_redraws_nothing_and_writes_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ev = real_evaluation("otb100")
-    cache = ContentCache(tmp_path / "cache")
+    cache = ArrayStore(tmp_path / "cache")
     first = build_report(ev, tmp_path / "a", RESULTS["otb100"], cache=cache)
     monkeypatch.setattr(plots, "_render", lambda *a, **k: pytest.fail("figure redrawn on a cached rerun"))
     second = build_report(ev, tmp_path / "b", RESULTS["otb100"], cache=cache)

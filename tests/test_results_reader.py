@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from odtrack_eval.backend import Backend
 from odtrack_eval.errors import FormatError, LayoutError, ResultsError
 from odtrack_eval.results import (
     Finding,
@@ -20,9 +21,8 @@ from odtrack_eval.results import (
     validate,
     validate_run,
 )
-from odtrack_eval.results.reader import parse_blobs
 from odtrack_eval.sequence import Dataset, Sequence, canonical_name
-from odtrack_eval.textio import read_table
+from odtrack_eval.textio import parse_tables, read_table
 from tests._shared import SHARED
 
 REAL = SHARED / "data" / "real"
@@ -169,7 +169,7 @@ def test_bare_param_and_run_folders_of_one_param_are_ambiguous(tmp_path):
 def test_names_match_across_styles(tmp_path, spelling):
     _write(tmp_path / "T" / f"{spelling}.txt", BOX)
     (entry,) = discover_trackers(tmp_path)
-    result = load_run(entry.runs[0], _dataset(["Jogging_1"]), cache=False)
+    result = load_run(entry.runs[0], _dataset(["Jogging_1"]))
     assert list(result.boxes) == ["Jogging_1"]
     np.testing.assert_array_equal(result.boxes["Jogging_1"], BOX)
 
@@ -179,7 +179,7 @@ def test_two_files_for_one_sequence_is_an_error_naming_both(tmp_path):
     _write(tmp_path / "T" / "jogging-1.txt", BOX)
     (entry,) = discover_trackers(tmp_path)
     with pytest.raises(ResultsError) as err:
-        load_run(entry.runs[0], _dataset(["Jogging_1"]), cache=False)
+        load_run(entry.runs[0], _dataset(["Jogging_1"]))
     assert "Jogging_1.txt" in str(err.value) and "jogging-1.txt" in str(err.value)
 
 
@@ -189,13 +189,13 @@ def test_exact_names_win_when_dataset_names_collide_canonically(tmp_path):
     _write(tmp_path / "T" / "SuperMan_video_01-Done.txt", BOX)
     _write(tmp_path / "T" / "SuperMan_video_01_done.txt", np.array(BOX) + 100)
     (entry,) = discover_trackers(tmp_path)
-    result = load_run(entry.runs[0], _dataset(names), cache=False)
+    result = load_run(entry.runs[0], _dataset(names))
     np.testing.assert_array_equal(result.boxes[names[0]], BOX)
     np.testing.assert_array_equal(result.boxes[names[1]], np.array(BOX) + 100)
     # ...and one sequence's file is never taken for the other one
     (tmp_path / "T" / "SuperMan_video_01-Done.txt").unlink()
     (entry,) = discover_trackers(tmp_path)
-    result = load_run(entry.runs[0], _dataset(names), cache=False, allow_missing=True)
+    result = load_run(entry.runs[0], _dataset(names), allow_missing=True)
     assert result.missing == ("SuperMan_video_01-Done",)
 
 
@@ -224,7 +224,7 @@ def test_load_run_returns_float64_boxes_in_dataset_order_with_times(tmp_path):
     _write(tmp_path / "T" / "p" / "a.txt", [[1.5, 2.25, 3, 4]] * 3, ",", "\r\n")
     _write(tmp_path / "T" / "p" / "a_time.txt", [[0.5], [0.25], [0.125]])
     (entry,) = discover_trackers(tmp_path)
-    (result,) = load_tracker(entry, _dataset(["b", "a"]), cache=False)
+    (result,) = load_tracker(entry, _dataset(["b", "a"]))
     assert list(result.boxes) == ["b", "a"]
     assert result.boxes["a"].dtype == np.float64 and result.boxes["a"].shape == (3, 4)
     np.testing.assert_array_equal(result.boxes["a"], [[1.5, 2.25, 3, 4]] * 3)
@@ -238,10 +238,10 @@ def test_missing_sequences_are_listed_first_ten_and_count(tmp_path):
     names = [f"seq{i:02d}" for i in range(15)]
     (entry,) = discover_trackers(tmp_path)
     with pytest.raises(ResultsError) as err:
-        load_run(entry.runs[0], _dataset(names), cache=False)
+        load_run(entry.runs[0], _dataset(names))
     msg = str(err.value)
     assert "14 of 15" in msg and "seq01" in msg and "seq10" in msg and "seq11" not in msg and "4 more" in msg
-    result = load_run(entry.runs[0], _dataset(names), allow_missing=True, cache=False)
+    result = load_run(entry.runs[0], _dataset(names), allow_missing=True)
     assert list(result.boxes) == ["seq00"] and result.missing == tuple(names[1:])
 
 
@@ -249,11 +249,11 @@ def test_malformed_file_error_names_file_and_line(tmp_path, both_paths):
     good = [_write(tmp_path / f"g{i}.txt", BOX) for i in range(3)]
     bad = _write(tmp_path / "bad.txt", [[1, 2, 3, 4], [1, 2, 3]])
     with pytest.raises(FormatError) as err:
-        parse_blobs([p.read_bytes() for p in [*good, bad]], [*good, bad])
+        parse_tables([p.read_bytes() for p in [*good, bad]], [*good, bad], backend=Backend(both_paths))
     assert err.value.path == bad and err.value.line == 2
     bad.write_bytes(b"1,2,3,4\n1,2,x,4\n")
     with pytest.raises(FormatError) as err:
-        parse_blobs([p.read_bytes() for p in [*good, bad]], [*good, bad])
+        parse_tables([p.read_bytes() for p in [*good, bad]], [*good, bad], backend=Backend(both_paths))
     assert err.value.path == bad and err.value.line == 2 and "'x'" in str(err.value)
 
 
@@ -269,7 +269,7 @@ def test_unusual_but_valid_files_parse_like_parse_table(tmp_path, both_paths):
         b"1\t2\t3\t4\r\n5\t6\t7\t8\r\n",  # tabs + CRLF
     ]
     paths = [tmp_path / f"f{i}.txt" for i in range(len(blobs))]
-    out = parse_blobs(blobs, paths)
+    out = parse_tables(blobs, paths, backend=Backend(both_paths))
     np.testing.assert_array_equal(out[0], [[1, 2, 3, 4], [5, 6, 7, 8]])
     np.testing.assert_array_equal(out[1], [[1, 2, 3, 4], [5, 6, 7, 8]])
     np.testing.assert_array_equal(out[2], [[1, 2, 3, 4]])
@@ -278,18 +278,22 @@ def test_unusual_but_valid_files_parse_like_parse_table(tmp_path, both_paths):
     np.testing.assert_array_equal(out[6], [[1, 2, 3, 4], [5, 6, 7, 8]])
 
 
-def test_clean_files_take_the_batched_path(tmp_path, monkeypatch, both_paths):
-    """Speed guard: clean comma/tab files (what trackers write) never reach the per-file parser."""
-    import odtrack_eval.results.reader as reader
+def test_clean_files_never_reach_the_reference_parser_on_the_compiled_backend(tmp_path, monkeypatch):
+    """Speed guard: what trackers write (comma/tab/space separated numbers, CRLF, blank lines) is parsed
+    by the compiled parser; the slow reference parser is only for files it cannot vouch for."""
+    pytest.importorskip("numba", reason="the compiled parser needs numba")
+    import odtrack_eval.textio as textio
 
     def slow(*args, **kwargs):
-        raise AssertionError("per-file parser used for a clean file")
+        raise AssertionError("reference parser used for a clean file")
 
-    monkeypatch.setattr(reader, "parse_table", slow)
-    blobs = [b"1,2,3,4\n5,6,7,8\n", b"1\t2\t3\t4\r\n", b"1.5,-2e3,3,4", b"9,9,9,9\n\n"]
-    out = parse_blobs(blobs, [tmp_path / f"{i}.txt" for i in range(4)])
-    assert [a.shape for a in out] == [(2, 4), (1, 4), (1, 4), (1, 4)]
+    monkeypatch.setattr(textio, "parse_table_reference", slow)
+    blobs = [b"1,2,3,4\n5,6,7,8\n", b"1\t2\t3\t4\r\n", b"1.5,-2e3,3,4", b"9,9,9,9\n\n", b"1 2 3 4\n",
+             b"368.3008576266198,105.3873217240192,42.641263809619815,14.51975943187873\n"]  # fmt: skip
+    out = parse_tables(blobs, [tmp_path / f"{i}.txt" for i in range(len(blobs))], backend=Backend.COMPILED)
+    assert [a.shape for a in out] == [(2, 4), (1, 4), (1, 4), (1, 4), (1, 4), (1, 4)]
     assert out[2].tolist() == [[1.5, -2000.0, 3.0, 4.0]]
+    assert out[5].tolist() == [[368.3008576266198, 105.3873217240192, 42.641263809619815, 14.51975943187873]]
 
 
 _value = st.one_of(
@@ -300,7 +304,7 @@ _value = st.one_of(
 _boxes = st.lists(st.lists(_value, min_size=4, max_size=4), min_size=1, max_size=20)
 
 
-@pytest.mark.parametrize("jit", ["1", "0"])  # the compiled parser and the numpy/pandas one
+@pytest.mark.parametrize("backend", list(Backend))
 @settings(max_examples=60, deadline=None)
 @given(
     files=st.lists(
@@ -311,16 +315,14 @@ _boxes = st.lists(st.lists(_value, min_size=4, max_size=4), min_size=1, max_size
         max_size=5,
     )
 )
-def test_parser_round_trip_is_exact(jit, files):
+def test_parser_round_trip_is_exact(backend, files):
     blobs, expected = [], []
     for rows, sep, eol, as_int in files:
         fmt = (lambda v: str(int(v))) if as_int else repr
         rows = [[float(int(v)) for v in r] for r in rows] if as_int else rows
         blobs.append(eol.join(sep.join(fmt(v) for v in r) for r in rows).encode() + eol.encode())
         expected.append(np.array(rows, dtype=np.float64))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ODTRACK_EVAL_JIT", jit)
-        out = parse_blobs(blobs, [Path(f"f{i}.txt") for i in range(len(blobs))])
+    out = parse_tables(blobs, [Path(f"f{i}.txt") for i in range(len(blobs))], backend=backend)
     for got, want in zip(out, expected, strict=True):
         assert got.dtype == np.float64
         np.testing.assert_array_equal(got, want)
@@ -410,7 +412,8 @@ def test_validate_run_uses_each_sequence_ground_truth(tmp_path):
     _write(tmp_path / "T" / "b.txt", BOX[:2])
     (entry,) = discover_trackers(tmp_path)
     ds = _dataset(["a", "b"])
-    findings = validate_run(load_run(entry.runs[0], ds, cache=False), ds)
+    run = load_run(entry.runs[0], ds)
+    findings = validate_run(list(run.boxes.values()), [ds[n].ground_truth for n in run.boxes], list(run.paths.values()))
     assert [(f.kind, f.path.name) for f in findings] == [("length_mismatch", "b.txt")]
 
 
@@ -428,7 +431,7 @@ def test_real_otb_results_match_all_100_sequences_by_name(tmp_path):
     names = _otb_names()
     assert len(names) == 100 and {"Jogging_1", "Human4_2", "Skating2_1"} <= set(names)
     (entry,) = [e for e in discover_trackers(REAL / "otb100" / "results") if e.name == "SiamFC-3s"]
-    result = load_run(entry.runs[0], _dataset(names), cache=tmp_path)
+    result = load_run(entry.runs[0], _dataset(names))
     assert result.missing == () and list(result.boxes) == names
     assert result.paths["Human4_2"].name == "Human4_2.txt"
     assert result.boxes["Basketball"][1].tolist() == [197.557, 214.443, 34.0, 81.0]
@@ -467,36 +470,3 @@ def test_corner_heuristic_on_real_results():
     assert fired_on_real == []
     # The same files written as corners are caught, except where the tracker is lost from the start.
     assert fired_on_converted >= 0.9 * len(pairs)
-
-
-def test_vectorized_validate_run_equals_per_file_validate(tmp_path) -> None:
-    """validate_run's prefilter must not hide any finding that per-file validate reports."""
-    from odtrack_eval.results import RunResults, validate, validate_run
-    from odtrack_eval.sequence import Dataset, Sequence
-
-    rng = np.random.default_rng(5)
-    seqs, boxes, paths = [], {}, {}
-    for i in range(40):
-        gt = np.column_stack([rng.integers(5, 200, (50, 2)), rng.integers(5, 60, (50, 2))]).astype(float)
-        b = gt + rng.integers(-3, 4, gt.shape)
-        kind = i % 8
-        if kind == 1:
-            b[7] = np.nan
-        elif kind == 2:
-            b[3, 2] = -1
-        elif kind == 3:
-            b[9, 3] = 0
-        elif kind == 4:
-            b = b[:45]
-        elif kind == 5:
-            b = np.concatenate([b, [[1, 2, np.nan, 4]]])  # a bad row beyond the ground truth
-        elif kind == 6:
-            b[:, 2:] += b[:, :2]  # written as corners
-        seqs.append(Sequence(f"s{i}", gt))
-        boxes[f"s{i}"] = b
-        paths[f"s{i}"] = tmp_path / f"s{i}.txt"
-    ds = Dataset("d", "otb", seqs)
-    expected = [f for s in seqs for f in validate(boxes[s.name], s.ground_truth, paths[s.name])]
-    got = validate_run(RunResults(None, boxes, paths), ds)
-    assert got == expected
-    assert {f.kind for f in got} >= {"nan_rows", "negative_size", "zero_size", "length_mismatch", "looks_like_corners"}

@@ -28,9 +28,9 @@ def _size(n: int) -> str:
 @cache_app.command("info")
 def info() -> None:
     """The cache folder ($ODTRACK_EVAL_CACHE, else ~/.cache/odtrack-eval) and its size per format version."""
-    from odtrack_eval.results.cache import FORMAT_VERSION, ContentCache
+    from odtrack_eval.store import FORMAT_VERSION, ArrayStore
 
-    store = ContentCache()
+    store = ArrayStore()
     typer.echo(f"cache folder: {store.directory}")
     usage = store.usage()
     if not usage:
@@ -48,9 +48,20 @@ def clear(
         bool, typer.Option("--stale", help="Only the entries of older format versions (never read again).")
     ] = False,
 ) -> None:
-    """Delete the cached evaluations and plots. Always safe: they are recomputed from the files when needed."""
-    from odtrack_eval.results.cache import ContentCache
+    """Delete the cached evaluations, annotations and plots. Always safe: they are recomputed when needed.
 
-    store = ContentCache()
-    files, size = store.clear(stale_only=stale)
-    typer.echo(f"removed {files} files ({_size(size)}) from {store.directory}")
+    Only files the cache wrote are deleted: a folder without the cache's marker file is refused.
+    """
+    from odtrack_eval.store import ArrayStore
+
+    store = ArrayStore()
+    try:
+        report = store.clear(stale_only=stale)
+    except ValueError as exc:  # not a cache folder: refuse, say why
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from None
+    typer.echo(f"removed {report.removed} files ({_size(report.freed_bytes)}) from {store.directory}")
+    if report.failed:
+        typer.secho(f"error: could not remove {report.failed} files (first: {report.first_error})", err=True,
+                    fg=typer.colors.RED)  # fmt: skip
+        raise typer.Exit(1)

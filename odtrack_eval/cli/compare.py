@@ -45,7 +45,7 @@ def compare(
 
     if a == b:
         raise typer.BadParameter("A and B are the same tracker", param_hint="A B")
-    ds, proto = load_for_protocol(dataset, root, protocol, command="compare")
+    ds, proto = load_for_protocol(dataset, root, protocol, command="compare", cache=not no_cache)
     ev = evaluate_folder(ds, results, proto, trackers=[a, b], cache=not no_cache)
     found = {r.tracker: r for r in ev.results}
     name_a, name_b = display_name(a), display_name(b)

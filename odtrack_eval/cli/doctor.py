@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
+from odtrack_eval.backend import kernels_import_error
 from odtrack_eval.cli import app
 from odtrack_eval.doctor import compile_kernels, fix_opencv, opencv_check, run_checks
-from odtrack_eval.kernels import jit_enabled
 
 
 @app.command()
@@ -24,7 +24,7 @@ def doctor(
         if fix_opencv() != 0:
             typer.secho("pip failed; see its output above", fg=typer.colors.RED, err=True)
             raise typer.Exit(1)
-    if fix and jit_enabled():
+    if fix and kernels_import_error() is None:
         typer.echo("compiling the evaluation kernels (numba keeps them in its cache)")
         compile_kernels()
     failed = False

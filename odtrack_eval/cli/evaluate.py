@@ -46,7 +46,13 @@ PROTOCOL_HELP = (
 
 
 def load_for_protocol(
-    dataset: str, root: Path | None, protocol: str | None, *, command: str | None = None, **options: object
+    dataset: str,
+    root: Path | None,
+    protocol: str | None,
+    *,
+    command: str | None = None,
+    cache: bool = True,
+    **options: object,
 ):
     """Check the protocol name, load the dataset, and resolve the protocol (default: by benchmark).
 
@@ -55,7 +61,7 @@ def load_for_protocol(
     """
     if protocol is not None:
         get_protocol(protocol)  # fail on a typo before loading anything
-    ds = load_dataset(dataset, resolve_dataset_root(dataset, root), **options)
+    ds = load_dataset(dataset, resolve_dataset_root(dataset, root), cache=cache, **options)
     proto = get_protocol(protocol or default_protocol(ds.tag))
     if command is not None and not isinstance(proto, Protocol):
         raise OdtrackEvalError(
@@ -98,7 +104,9 @@ def evaluate(
         bool,
         typer.Option("--allow-missing", help="Evaluate on the sequences every tracker has, instead of failing."),
     ] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the parsed-results cache.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Compute everything from the files (no cached evaluations, annotations).")
+    ] = False,
     ci: Annotated[
         bool,
         typer.Option(
@@ -111,7 +119,7 @@ def evaluate(
 ) -> None:
     """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R)."""
     options = {"sequences": list(sequence)} if sequence else {}
-    ds, proto = load_for_protocol(dataset, root, protocol, **options)
+    ds, proto = load_for_protocol(dataset, root, protocol, cache=not no_cache, **options)
     if isinstance(proto, VotProtocol):
         _evaluate_vot(ds, results, proto, fmt, tracker, attributes, per_sequence)
         return
@@ -129,9 +137,10 @@ def evaluate(
         )
     cis = None
     if ci:
+        from odtrack_eval.metrics.schema import ci_keys
         from odtrack_eval.report.compare import score_cis
 
-        keys = [k for k in ("auc", "norm_precision", "precision") if k in proto.metrics]  # the table's order
+        keys = list(ci_keys(proto))
         if proto.aggregation != "sequence_mean" or not keys:
             raise OdtrackEvalError(
                 f"--ci resamples sequences, so it needs scores that are means over sequences; protocol "

@@ -58,7 +58,8 @@ def leaderboard(
     evaluations, errors = [], {}
     for name in dataset:
         folder = folders[name]
-        ds, proto = load_for_protocol(name, Path(roots[name]) if name in roots else None, None, command="leaderboard")
+        root = Path(roots[name]) if name in roots else None
+        ds, proto = load_for_protocol(name, root, None, command="leaderboard", cache=not no_cache)
         ev = evaluate_folder(ds, Path(folder), proto, trackers=tracker, allow_missing=allow_missing,
                              cache=not no_cache)  # fmt: skip
         for w in ev.warnings[:5]:

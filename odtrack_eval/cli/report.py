@@ -12,8 +12,8 @@ from odtrack_eval.cli import app
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.protocols import Protocol
-from odtrack_eval.results.cache import resolve_cache
 from odtrack_eval.results.selection import TRACKER_HELP
+from odtrack_eval.store import resolve_store
 
 
 def parse_mapping(items: list[str] | None, option: str = "--tracker") -> dict[str, str]:
@@ -48,7 +48,7 @@ def report(
     from odtrack_eval.report.build import build_report
 
     start = time.perf_counter()
-    ds, proto = load_for_protocol(dataset, root, protocol)
+    ds, proto = load_for_protocol(dataset, root, protocol, cache=not no_cache)
     if not isinstance(proto, Protocol):  # VOT multistart: EAO/A/R tables, EAO curve, A-R plot
         from odtrack_eval.vot.analysis import evaluate_results
         from odtrack_eval.vot.report import build_vot_report
@@ -58,7 +58,7 @@ def report(
             typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
         if not vot.results:
             raise typer.Exit(1)
-        index = build_vot_report(vot, out, cache=resolve_cache(not no_cache))
+        index = build_vot_report(vot, out, cache=resolve_store(not no_cache))
         typer.echo(f"wrote {index} in {time.perf_counter() - start:.1f} s")
         if vot.errors:
             raise typer.Exit(1)
@@ -68,7 +68,7 @@ def report(
         typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
     if not ev.results:
         raise typer.Exit(1)
-    files = build_report(ev, out, results, cache=resolve_cache(not no_cache), paper_names=parse_mapping(paper_name))
+    files = build_report(ev, out, results, cache=resolve_store(not no_cache), paper_names=parse_mapping(paper_name))
     n_tables = sum(len(v) for v in files.tables.values())
     n_figs = sum(len(v) for v in files.figures.values())
     typer.echo(f"wrote {files.index} ({n_tables} table files, {n_figs} figure files) in "

@@ -43,7 +43,7 @@ def reproduce(
     from odtrack_eval.report.published import load_published, merge_published, reproduce_rows, reproduce_text
 
     mapping = parse_mapping(tracker)
-    ds, proto = load_for_protocol(dataset, root, protocol, command="reproduce")
+    ds, proto = load_for_protocol(dataset, root, protocol, command="reproduce", cache=not no_cache)
     ev = evaluate_folder(ds, results, proto, cache=not no_cache)
     published = load_published(ds.tag, source)
     unknown = sorted(set(mapping.values()) - {p.tracker for p in published})

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from odtrack_eval.backend import Backend, choose_backend
 from odtrack_eval.errors import UnknownNameError
 from odtrack_eval.sequence import Dataset
+from odtrack_eval.store import StoreOption, resolve_store
+from odtrack_eval.textio import ParseMemo, annotation_memo
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,20 @@ class DatasetSpec:
     env_var: str
     tag: str
     options: tuple[tuple[str, object], ...] = ()
+    #: About how many MB of annotation text a full load parses (measured on the real files; None:
+    #: unknown). Only picks the parser of a first load: the compiled one pays off from a few MB.
+    annotation_mb: float | None = None
+
+    def annotation_bytes(self, selected: int | None) -> int | None:
+        """Estimated annotation bytes of a load of ``selected`` sequences (None: all), from the
+        sequence count in the description ("LaSOT test set (280 sequences)")."""
+        if self.annotation_mb is None:
+            return None
+        full = int(self.annotation_mb * (1 << 20))
+        count = re.search(r"\((\d+) sequences", self.description)
+        if selected is None or count is None:
+            return full
+        return full * min(selected, int(count[1])) // int(count[1])
 
 
 REGISTRY: dict[str, DatasetSpec] = {}
@@ -48,25 +66,51 @@ def get_spec(name: str) -> DatasetSpec:
         raise UnknownNameError("dataset", name, sorted({s.name for s in REGISTRY.values()})) from None
 
 
-def load_dataset(name: str, root: str | Path, **options: object) -> Dataset:
+def load_dataset(
+    name: str, root: str | Path, *, cache: StoreOption = True, backend: Backend | None = None, **options: object
+) -> Dataset:
     """Load benchmark ``name`` from ``root`` (layout auto-detected by the adapter).
 
     ``sequences=[...]`` restricts to those names for every adapter: passed to adapters that can
-    load a partial root, applied after loading for the others.
+    load a partial root, applied after loading for the others. ``cache``: parsed annotation tables
+    are kept in the store by the content of each file (:class:`~odtrack_eval.textio.ParseMemo`), so a
+    second load parses nothing; False turns that off. ``backend``: the parser of files not in the
+    memo (None: by the benchmark's annotation size).
     """
     spec = get_spec(name)
     module_name, func_name = spec.loader.split(":")
     module = importlib.import_module(f"odtrack_eval.datasets.{module_name}")
     func = getattr(module, func_name)
     sequences = options.pop("sequences", None)
+    if sequences is not None:
+        sequences = [sequences] if isinstance(sequences, str) else list(sequences)  # (an iterator is read once)
     if sequences is not None and "sequences" in inspect.signature(func).parameters:
         options["sequences"] = sequences  # the adapter loads only these (a partial root is fine)
         sequences = None
-    dataset = func(Path(root).expanduser(), **{**dict(spec.options), **options})
+    root = Path(root).expanduser()
+    kwargs = {**dict(spec.options), **options}
+    if backend is None:
+        wanted = options.get("sequences", sequences)
+        backend = choose_backend(spec.annotation_bytes(None if wanted is None else len(list(wanted))))
+    store = resolve_store(cache)
+    memo = None
+    if store is not None:
+        namespace = f"{spec.name}\0{_resolved(root)}\0{sorted(kwargs.items())!r}"
+        memo = ParseMemo(store, namespace, backend)
+    with annotation_memo(memo):
+        dataset = func(root, **kwargs)
     return dataset.select(list(sequences)) if sequences is not None else dataset
 
 
-register(DatasetSpec("lasot", "lasot:load_lasot", "LaSOT test set (280 sequences)", "LASOT_ROOT", "lasot"))
+def _resolved(root: Path) -> str:
+    try:
+        return str(root.resolve())
+    except OSError:
+        return str(root.absolute())
+
+
+register(DatasetSpec("lasot", "lasot:load_lasot", "LaSOT test set (280 sequences)", "LASOT_ROOT", "lasot",
+                     annotation_mb=12))  # fmt: skip
 register(
     DatasetSpec(
         "lasot_all",
@@ -75,6 +119,7 @@ register(
         "LASOT_ROOT",
         "lasot",
         (("split", "all"),),
+        annotation_mb=60,
     )
 )
 register(
@@ -85,17 +130,21 @@ register(
         "LASOT_ROOT",
         "lasot",
         (("split", "train"),),
+        annotation_mb=48,
     )
 )
 register(
     DatasetSpec(
-        "lasot_ext", "lasot:load_lasot_ext", "LaSOT extension subset (150 sequences)", "LASOT_EXT_ROOT", "lasot_ext"
+        "lasot_ext", "lasot:load_lasot_ext", "LaSOT extension subset (150 sequences)", "LASOT_EXT_ROOT", "lasot_ext",
+        annotation_mb=6,
     ),
     "lasot-ext",
     "lasot_extension_subset",
 )
-register(DatasetSpec("otb100", "otb:load_otb100", "OTB-100 / OTB2015 (100 sequences)", "OTB100_ROOT", "otb"), "otb")
-register(DatasetSpec("tnl2k", "tnl2k:load_tnl2k", "TNL2K test set (700 sequences)", "TNL2K_ROOT", "tnl2k"))
+register(DatasetSpec("otb100", "otb:load_otb100", "OTB-100 / OTB2015 (100 sequences)", "OTB100_ROOT", "otb",
+                     annotation_mb=0.8), "otb")  # fmt: skip
+register(DatasetSpec("tnl2k", "tnl2k:load_tnl2k", "TNL2K test set (700 sequences)", "TNL2K_ROOT", "tnl2k",
+                     annotation_mb=8.6))  # fmt: skip
 # TrackingNet, GOT-10k, VOT2020 and user folders (trackingnet.py, got10k.py, vot.py, folder.py).
 register(
     DatasetSpec(
@@ -105,6 +154,7 @@ register(
         "TRACKINGNET_ROOT",
         "trackingnet",
         (("chunks", "TEST"),),
+        annotation_mb=0.05,
     ),
     "trackingnet-test",
 )
@@ -116,6 +166,7 @@ register(
         "TRACKINGNET_ROOT",
         "trackingnet",
         (("chunks", "TRAIN"),),
+        annotation_mb=500,
     ),
     "trackingnet_train",
 )
@@ -127,6 +178,7 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "val"),),
+        annotation_mb=1,
     ),
     "got10k_val",
 )
@@ -138,6 +190,7 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "test"),),
+        annotation_mb=0.02,
     ),
     "got10k_test",
 )
@@ -149,6 +202,7 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "train"),),
+        annotation_mb=45,
     ),
     "got10k_train",
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import warnings
 from collections.abc import Callable, Iterable
 from collections.abc import Sequence as SequenceABC
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from odtrack_eval.errors import FormatError, LayoutError, UnknownNameError
+from odtrack_eval.hashing import read_bytes
 from odtrack_eval.sequence import canonical_name
 from odtrack_eval.textio import read_flags, read_table
 
@@ -56,6 +58,23 @@ def read_attribute_names(benchmark: str, filename: str = "attribute_names.csv") 
     return {r["short"]: r["long"] for r in rows}
 
 
+class ShippedAttributes:
+    """``{sequence: attribute codes}`` of a shipped table, read on first use.
+
+    Toolkit copies and synthetic benchmarks carry their own ``att/`` files, so most loads never need
+    the table (parsing LaSOT's 1400-row CSV costs ~10 ms of every load otherwise).
+    """
+
+    def __init__(self, benchmark: str, filename: str, key: str, codes: Iterable[str]):
+        self._args = (benchmark, filename, key, tuple(codes))
+        self._table: dict[str, frozenset[str]] | None = None
+
+    def get(self, name: str, default: frozenset[str] = frozenset()) -> frozenset[str]:
+        if self._table is None:
+            self._table = read_attribute_table(*self._args)
+        return self._table.get(name, default)
+
+
 def read_attribute_table(
     benchmark: str, filename: str, key: str, codes: Iterable[str]
 ) -> dict[str, frozenset[str]]:
@@ -72,15 +91,15 @@ def read_attribute_table(
 # --------------------------------------------------------------------------------------------
 
 
-def read_boxes(path: Path) -> np.ndarray:
+def read_boxes(path: str | Path) -> np.ndarray:
     """Ground-truth boxes (N x 4, any of the usual delimiters); an empty file is an error."""
     gt = read_table(path, ncols=4, what="x,y,w,h")
     if len(gt) == 0:
-        raise FormatError(path, "ground-truth file is empty", expected="one x,y,w,h row per frame")
+        raise FormatError(Path(path), "ground-truth file is empty", expected="one x,y,w,h row per frame")
     return gt
 
 
-def fit_flags(flags: np.ndarray, n: int, path: Path, what: str) -> np.ndarray:
+def fit_flags(flags: np.ndarray, n: int, path: str | Path, what: str) -> np.ndarray:
     """Match a per-frame flag vector to ``n`` ground-truth rows.
 
     Longer flag files are cut to the ground truth: evaluation covers the annotated frames only.
@@ -89,30 +108,30 @@ def fit_flags(flags: np.ndarray, n: int, path: Path, what: str) -> np.ndarray:
     longer. Shorter flag files cannot be repaired and are an error.
     """
     if flags.size < n:
-        raise FormatError(path, f"{flags.size} {what} for {n} ground-truth rows", expected=f"{n} values")
+        raise FormatError(Path(path), f"{flags.size} {what} for {n} ground-truth rows", expected=f"{n} values")
     return flags[:n]
 
 
-def read_attribute_flags(path: Path, codes: SequenceABC[str]) -> frozenset[str]:
+def read_attribute_flags(path: str | Path, codes: SequenceABC[str]) -> frozenset[str]:
     """Attribute codes from a toolkit ``att`` file: ``len(codes)`` 0/1 values, any delimiter/line layout."""
     flags = read_flags(path, what=f"{len(codes)} attribute flags (0/1) in the order {','.join(codes)}")
     if flags.size != len(codes):
         raise FormatError(
-            path,
+            Path(path),
             f"{flags.size} attribute flags",
             expected=f"{len(codes)} flags in the order {','.join(codes)}",
         )
     return frozenset(code for code, flag in zip(codes, flags, strict=True) if flag)
 
 
-def read_first_line(path: Path) -> str | None:
+def read_first_line(path: str | Path) -> str | None:
     """First line of a text file, stripped (case kept); None if the file does not exist.
 
     Used for language descriptions. ODTrack's loader additionally lower-cases it
     (``load_str`` + ``clean_string``); we keep the annotators' text and leave that to consumers.
     """
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except FileNotFoundError:
         return None
     text = data.decode("utf-8-sig", errors="replace")
@@ -178,6 +197,15 @@ def select_names(official: list[str], sequences: Iterable[str] | None, benchmark
             raise UnknownNameError(f"sequence of {benchmark}", name, official)
         wanted.add(hit)
     return [n for n in official if n in wanted]
+
+
+def files_in(folder: str | Path) -> set[str]:
+    """Names of the files in ``folder`` (empty if it does not exist): one listing instead of a stat per file."""
+    try:
+        with os.scandir(folder) as entries:
+            return {e.name for e in entries if e.is_file()}
+    except OSError:
+        return set()
 
 
 def drop_missing(

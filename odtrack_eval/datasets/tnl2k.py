@@ -35,13 +35,13 @@ from pathlib import Path
 
 from odtrack_eval.datasets._common import (
     LayoutCandidate,
+    ShippedAttributes,
     child_dirs,
     detect_layout,
     drop_missing,
     fit_flags,
     read_attribute_flags,
     read_attribute_names,
-    read_attribute_table,
     read_boxes,
     read_first_line,
     read_name_list,
@@ -66,7 +66,7 @@ def load_tnl2k(root: Path, sequences: Iterable[str] | None = None, allow_missing
     official = read_name_list("tnl2k", "testing_set.txt")
     names = select_names(official, sequences, _LABEL)
     attr_names = read_attribute_names("tnl2k")
-    table = read_attribute_table("tnl2k", "test_attributes.csv", key="sequence", codes=attr_names)
+    table = ShippedAttributes("tnl2k", "test_attributes.csv", key="sequence", codes=attr_names)
 
     def probe_toolkit(r: Path) -> Path | None:
         return next((b for b in child_dirs(r, ["annos", "annotations"]) if (b / "gt_rect").is_dir()), None)
@@ -148,7 +148,7 @@ def list_frames(imgs: Path) -> list[Path]:
     return [imgs / n for n in sorted(names)]
 
 
-def _read_distributed(folder: Path, name: str, base: Path, table: dict[str, frozenset[str]]) -> Sequence:
+def _read_distributed(folder: Path, name: str, base: Path, table: ShippedAttributes) -> Sequence:
     gt = read_boxes(folder / "groundtruth.txt")
     extra: dict[str, object] = {}
     if folder.parent != base:
@@ -161,7 +161,7 @@ def _read_distributed(folder: Path, name: str, base: Path, table: dict[str, froz
     return Sequence(name, gt, None, table.get(name, frozenset()), frames, extra)
 
 
-def _read_toolkit(base: Path, name: str, codes: list[str], table: dict[str, frozenset[str]]) -> Sequence:
+def _read_toolkit(base: Path, name: str, codes: list[str], table: ShippedAttributes) -> Sequence:
     gt = read_boxes(base / "gt_rect" / f"{name}.txt")
     absent_path = base / "absent" / f"{name}.txt"
     if not absent_path.is_file():

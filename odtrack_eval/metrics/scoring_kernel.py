@@ -1,6 +1,6 @@
 """Compiled per-frame scoring: IoU, centre errors, threshold counts and IoU sums in one pass.
 
-This is :func:`odtrack_eval.metrics.ope.score_run`'s numpy chain (IoU variant → success counts,
+This is :func:`odtrack_eval.metrics.scoring.score_run_numpy`'s chain (IoU variant → success counts,
 centre error → precision counts, normalized error → normalized-precision counts, IoU sums) fused
 into one loop over frames, without the ~60 temporary arrays. ``error_model="numpy"``: a division
 by zero gives inf/NaN as in numpy instead of raising. Every arithmetic step is the numpy
@@ -15,14 +15,16 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-#: Codes of the variants (protocols.py names → kernel ints).
-IOU_KINDS = {"cont": 0, "g10k": 1, "pysot": 2, "tnet": 3}
-NORM_KINDS = {"pyt": 0, "g10k": 1, "pysot": 2, "tnet": 3}
+from odtrack_eval.metrics.scoring import DROP as _DROP
+from odtrack_eval.metrics.scoring import FAIL as _FAIL
+from odtrack_eval.metrics.scoring import GRID_INTEGERS, GRID_UNIFORM, IOU_KINDS, NORM_KINDS
+from odtrack_eval.metrics.scoring import PASS as _PASS
+from odtrack_eval.metrics.scoring import SCORED as _SCORED
 
 _EPS = float(np.finfo(np.float64).eps)
-
-# Forced-outcome codes of ope.py's PreparedRun.forced (-1 means "score the value").
-_FAIL, _PASS, _DROP = 0, 1, 2
+# The variant codes the loop branches on (scoring.py's tables).
+_CONT, _G10K, _TNET = IOU_KINDS["cont"], IOU_KINDS["g10k"], IOU_KINDS["tnet"]
+_NORM_PYT, _NORM_G10K, _NORM_PYSOT = NORM_KINDS["pyt"], NORM_KINDS["g10k"], NORM_KINDS["pysot"]
 
 
 @numba.njit(inline="always", error_model="numpy")
@@ -51,15 +53,11 @@ def _clip(a: float, lo: float, hi: float) -> float:  # pragma: no cover - compil
     return _min(_max(a, lo), hi)
 
 
-#: Threshold-grid modes (ope.py ``_fast_grid``): bisection, the pixel grid 0..k-1, a near-uniform grid.
-GRID_BISECT, GRID_INTEGERS, GRID_UNIFORM = 0, 1, 2
-
-
 @numba.njit(inline="always", error_model="numpy")
 def _rank(grid: np.ndarray, mode: int, scale: float, v: float, inclusive: bool) -> int:  # pragma: no cover
     """``searchsorted(grid[:k], v, "right" if inclusive else "left")`` for a non-NaN ``v``.
 
-    ``grid`` is the thresholds followed by two NaN (see ope.py ``_threshold_index``, whose exact
+    ``grid`` is the thresholds followed by two NaN (see scoring.py ``_threshold_index``, whose exact
     shortcuts these are: an index from ``v`` and at most two comparisons, instead of a bisection
     whose unpredictable branches cost three times the rest of the frame).
     """
@@ -174,11 +172,11 @@ def score_frames(  # pragma: no cover - compiled; tested against the numpy path
             cy = _clip(gy, 0.0, bh)
             cw = _clip(gw, 0.0, bw - cx)
             ch = _clip(gh, 0.0, bh - cy)
-            kind = 1
+            kind = _G10K
         else:
             ax, ay, aw, ah, cx, cy, cw, ch = px, py, pw, ph, gx, gy, gw, gh
             kind = iou_kind
-        if kind == 0 or kind == 3:  # cont / tnet: inclusive corners, "+1" sides
+        if kind == _CONT or kind == _TNET:  # cont / tnet: inclusive corners, "+1" sides
             iw = _max(_min(ax + aw - 1.0, cx + cw - 1.0) - _max(ax, cx) + 1.0, 0.0)
             ih = _max(_min(ay + ah - 1.0, cy + ch - 1.0) - _max(ay, cy) + 1.0, 0.0)
             inter = iw * ih
@@ -189,7 +187,7 @@ def score_frames(  # pragma: no cover - compiled; tested against the numpy path
             ih = _max(_min(ay + ah, cy + ch) - _max(ay, cy), 0.0)
             inter = iw * ih
             union = aw * ah + cw * ch - inter
-            if kind == 1:
+            if kind == _G10K:
                 union = union + _EPS
             iou = _clip(inter / union, 0.0, 1.0)
         # -- centre errors (boxes.py centers / center_errors / norm_center_error) --
@@ -200,15 +198,15 @@ def score_frames(  # pragma: no cover - compiled; tested against the numpy path
         dx = pcx - gcx
         dy = pcy - gcy
         ce = np.sqrt(dx * dx + dy * dy)
-        if norm_kind == 0:
+        if norm_kind == _NORM_PYT:
             ndx = pcx / gw - gcx / gw
             ndy = pcy / gh - gcy / gh
             nce = np.sqrt(ndx * ndx + ndy * ndy)
-        elif norm_kind == 1:
+        elif norm_kind == _NORM_G10K:
             ndx = dx / _max(gw, 1.0)
             ndy = dy / _max(gh, 1.0)
             nce = np.sqrt(ndx * ndx + ndy * ndy)
-        elif norm_kind == 2:
+        elif norm_kind == _NORM_PYSOT:
             ndx = dx / (gw + 1e-16)
             ndy = dy / (gh + 1e-16)
             nce = np.sqrt(ndx * ndx + ndy * ndy)
@@ -216,14 +214,14 @@ def score_frames(  # pragma: no cover - compiled; tested against the numpy path
             tdx = (gx + (gw + 1.0) / 2.0) - (px + (pw + 1.0) / 2.0)
             tdy = (gy + (gh + 1.0) / 2.0) - (py + (ph + 1.0) / 2.0)
             nce = np.sqrt(tdx / gw * tdx / gw + tdy / gh * tdy / gh)
-        # -- counts (ope.py _count) and IoU sums --
+        # -- counts (scoring.py _count) and IoU sums --
         cs = code_s[f]
-        if cs == -1 and iou != iou and first_nan < 0:
+        if cs == _SCORED and iou != iou and first_nan < 0:
             first_nan = f
         hist_s[s, _success_bin(iou, cs, grid_s, mode_s, scale_s, success_inclusive)] += 1
         hist_p[s, _error_bin(ce, code_p[f], grid_p, mode_p, scale_p)] += 1
         hist_n[s, _error_bin(nce, code_n[f], grid_n, mode_n, scale_n)] += 1
-        if cs == -1 and iou == iou:
+        if cs == _SCORED and iou == iou:
             iou_sum[s] += iou
             iou_count[s] += 1
     return first_nan

@@ -1,8 +1,8 @@
-"""Compiled screening of result files for :func:`odtrack_eval.results.reader.validate_run`.
+"""Compiled screening of result files for :func:`odtrack_eval.results.validation.validate_run`.
 
 The screen decides which files get the detailed (slow, per-file) check: any non-finite value or
 non-positive size, and how many rows with usable ground truth are ordered like corners
-(x2 > x1 and y2 > y1). It is the numpy screen of ``validate_run`` as one pass per file, without
+(x2 > x1 and y2 > y1). It is validation.py's ``_screen_numpy`` as one pass per file, without
 joining all files into one array first; the counts are integers, so both give the same flags.
 """
 

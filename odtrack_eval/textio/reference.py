@@ -1,9 +1,10 @@
-"""Fast, strict parsing of the numeric text files every benchmark uses.
+"""The reference parser of numeric text files: the definition every faster parse must equal.
 
 Ground truth, results, flags and label files are all "numbers separated by commas, tabs,
-semicolons or spaces, one row per line, maybe CRLF". ``np.loadtxt`` is slow and its errors
-name neither the file nor the line, so we parse the whole buffer with one vectorized call
-and only fall back to a line-by-line scan to *explain* a malformed file.
+semicolons or spaces, one row per line, maybe CRLF". :func:`parse_table` reads them with one
+vectorized numpy call; :func:`explain` scans line by line only to *name* the first bad line of a
+malformed file. The compiled parser (:mod:`.kernel`) accepts a subset of this grammar (plain
+decimal numbers) and gives the same bits for it; everything else comes here.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import numpy as np
 
 from odtrack_eval.errors import FormatError
 
-_DELIMS = bytes.maketrans(b",\t;\r\x0b\x0c", b"      ")
-_SPLIT = re.compile(r"[,\t; ]+")
+#: Bytes that separate numbers within a line (all equivalent; runs of them count as one).
+SEPARATORS = b",\t;\r\x0b\x0c "
+_DELIMS = bytes.maketrans(SEPARATORS[:-1], b" " * (len(SEPARATORS) - 1))
+_TEXT_DELIMS = str.maketrans({chr(c): " " for c in SEPARATORS})
 _SPACE = ord(" ")
 _NL = ord("\n")
 
@@ -37,54 +40,13 @@ def _token_counts_per_line(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def parse_table(data: bytes, path: str | Path, ncols: int | None = 4, what: str = "x,y,w,h") -> np.ndarray:
-    """Parse ``data`` (the bytes of ``path``) into a float64 array.
+    """Parse ``data`` (the bytes of ``path``) into a float64 array: the definition of every parse.
 
-    ``ncols=None`` returns a flat vector (flag files written as one CSV line or one value
-    per line). Blank lines are ignored. Raises :class:`FormatError` naming the first bad line.
-    Plain files take :func:`_parse_plain` (numpy's C ``loadtxt``, ~2x faster); the result is
-    always :func:`parse_table_reference`'s.
+    Every separator byte becomes a space, ``np.fromstring`` converts the numbers (correctly rounded),
+    and a per-line token count finds a ragged or malformed file, which :func:`explain` then names.
+    ``ncols=None`` returns a flat vector (flag files written as one CSV line or one value per line).
+    Blank lines are ignored. Raises :class:`FormatError` naming the first bad line.
     """
-    plain = _parse_plain(data, ncols)
-    if plain is not None:
-        return plain
-    return parse_table_reference(data, path, ncols, what)
-
-
-# What a plain file holds: numbers, one kind of separator, newlines (CRLF is fine).
-_PLAIN_BYTES = b"0123456789.-+eE,\t \r\n"
-
-
-def _parse_plain(data: bytes, ncols: int | None) -> np.ndarray | None:
-    """:func:`parse_table_reference`'s result for a plain file, through ``np.loadtxt``; None otherwise.
-
-    Plain: only the bytes of :data:`_PLAIN_BYTES`; fields split by the file's commas (else tabs,
-    else runs of spaces); every non-blank line with the same number of fields. Anything else
-    (NaN, semicolons, ragged rows, empty fields, a bare CR) is left to the reference parser, which
-    also writes the error message. ``comments=None``: a '#' is not a comment to the reference
-    either. Both convert numbers correctly rounded (tests/test_textio_plain.py compares them).
-    """
-    if not data or data.translate(None, _PLAIN_BYTES):
-        return None
-    text = data.decode("ascii").replace("\r\n", "\n")
-    if "\r" in text or not text.strip():
-        return None
-    delimiter = "," if "," in text else ("\t" if "\t" in text else None)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            values = np.loadtxt(text.split("\n"), delimiter=delimiter, comments=None, ndmin=2, dtype=np.float64)
-    except ValueError:
-        return None
-    if ncols is None:
-        return values.reshape(-1)
-    return values if values.shape[1] == ncols else None
-
-
-def parse_table_reference(
-    data: bytes, path: str | Path, ncols: int | None = 4, what: str = "x,y,w,h"
-) -> np.ndarray:
-    """:func:`parse_table` by its definition: every separator byte to a space, ``np.fromstring``, and a
-    per-line token count (so a ragged or malformed file is found and explained)."""
     norm = data.translate(_DELIMS)
     if not norm.strip():
         return np.zeros((0, ncols) if ncols else 0, dtype=np.float64)
@@ -98,52 +60,50 @@ def parse_table_reference(
     counts, lines = _token_counts_per_line(buf)
     total = int(counts.sum())
     if values.size != total or (ncols is not None and np.any(counts != ncols)):
-        _explain(data, path, ncols, what)
+        explain(data, path, ncols, what)
         raise FormatError(path, "could not parse the file as numbers")  # pragma: no cover - _explain raises
     if ncols is None:
         return values
     return values.reshape(-1, ncols)
 
 
-def _explain(data: bytes, path: str | Path, ncols: int | None, what: str) -> None:
-    """Find and raise the first malformed line (slow path, only on bad input)."""
+#: What numpy's text parser reads as one number (so also the numbers this parser accepts).
+_NUMBER = re.compile(r"[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|nan(\(\w*\))?|inf(inity)?)", re.IGNORECASE | re.ASCII)
+#: At most this many characters of an offending line are quoted (a 10 MB line must not flood the terminal).
+QUOTE_LIMIT = 200
+
+
+def quote(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``repr`` of ``text``, shortened to about ``limit`` characters with the full length said."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def explain(data: bytes, path: str | Path, ncols: int | None, what: str) -> None:
+    """Find and raise the first malformed line (slow path, only on bad input).
+
+    Lines are split exactly as :func:`parse_table` splits them: at ``\n`` only (a ``\r`` is a
+    separator), so line numbers agree with an editor's for LF and CRLF files, and a file with
+    CR-only line endings is reported as what it is to the parser: one long line.
+    """
     text = data.decode("utf-8", errors="replace")
-    for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
+    for lineno, raw in enumerate(text.split("\n"), start=1):
+        line = raw.translate(_TEXT_DELIMS).strip()
         if not line:
             continue
-        tokens = [t for t in _SPLIT.split(line) if t]
+        tokens = line.split()
         if ncols is not None and len(tokens) != ncols:
+            hint = ""
+            if "\r" in raw.rstrip("\r"):
+                hint = "; the file's lines end with CR only (old Mac style): convert them to LF"
             raise FormatError(
                 path,
-                f"found {len(tokens)} values in line {raw.strip()!r}",
+                f"found {len(tokens)} values in line {quote(raw.strip())}{hint}",
                 lineno,
                 f"{ncols} numbers ({what})",
             )
         for tok in tokens:
-            try:
-                float(tok)
-            except ValueError:
-                raise FormatError(path, f"{tok!r} is not a number", lineno, what) from None
+            if not _NUMBER.fullmatch(tok):
+                raise FormatError(path, f"{quote(tok, 60)} is not a number", lineno, what)
     raise FormatError(path, "could not parse the file as numbers", expected=what)
-
-
-def read_table(path: str | Path, ncols: int | None = 4, what: str = "x,y,w,h") -> np.ndarray:
-    """Read and parse a numeric text file (see :func:`parse_table`)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FormatError(path, "file not found") from None
-    return parse_table(data, path, ncols, what)
-
-
-def read_flags(path: str | Path, what: str = "0/1 flags") -> np.ndarray:
-    """Read a per-frame flag file (one CSV line or one value per line) as a bool vector."""
-    values = read_table(path, ncols=None, what=what)
-    bad = ~np.isin(values, (0.0, 1.0))
-    if np.any(bad):
-        raise FormatError(
-            path, f"value {values[np.argmax(bad)]!r} at position {int(np.argmax(bad)) + 1}", None, what
-        )
-    return values.astype(bool)

@@ -1,0 +1,101 @@
+"""Content digests and the keys built from them (what every cache of the package is addressed by).
+
+Hash: BLAKE3, a cryptographic hash, so a key names the content, not a guess at it. On the 2-core
+development machine (x86, AVX-512) it hashes the 19 MB of C-RPN's LaSOT results in ~3 ms on one
+core (SHA-256 ~15 ms); xxh3 would be faster but is not collision-resistant. Keys are two-level:
+one digest per file (:func:`content_digest`), then one over the digests and the parameters
+(:class:`KeyBuilder`), so a file hashed once can enter several keys.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from blake3 import blake3
+
+__all__ = ["content_digest", "read_bytes", "KeyBuilder", "source_digest"]
+
+
+def content_digest(data: bytes | memoryview) -> bytes:
+    """BLAKE3 (256 bits) of a blob's length (8 bytes, little-endian) and bytes."""
+    h = blake3(len(data).to_bytes(8, "little"))
+    h.update(data)
+    return h.digest()
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """A whole file through ``os.read`` (one ``fstat`` and usually one ``read``).
+
+    Lighter than ``Path.read_bytes`` (no ``io`` buffer objects): the Python-level work per file is
+    what parallel reading threads contend for.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        data = os.read(fd, size + 1)
+        if len(data) == size or not data:
+            return data
+        parts = [data]  # the file grew or the read was short: read on to the end
+        while chunk := os.read(fd, 1 << 20):
+            parts.append(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+class KeyBuilder:
+    """A key over typed, length-prefixed parts, so that no two different part lists give one key."""
+
+    def __init__(self, purpose: str):
+        self._h = blake3()
+        self.text(purpose)
+
+    def _part(self, tag: bytes, data: bytes | memoryview) -> KeyBuilder:
+        self._h.update(tag + len(data).to_bytes(8, "little"))
+        self._h.update(data)
+        return self
+
+    def text(self, value: str) -> KeyBuilder:
+        return self._part(b"s", value.encode("utf-8", "surrogatepass"))
+
+    def raw(self, value: bytes) -> KeyBuilder:
+        return self._part(b"b", value)
+
+    def digests(self, values: Iterable[bytes]) -> KeyBuilder:
+        values = list(values)
+        self._h.update(b"d" + len(values).to_bytes(8, "little"))
+        for v in values:
+            self._part(b"b", v)
+        return self
+
+    def array(self, value: np.ndarray | None) -> KeyBuilder:
+        """An array's dtype, shape and bytes (None is a part of its own)."""
+        if value is None:
+            return self._part(b"n", b"")
+        a = np.ascontiguousarray(value)
+        self.text(f"{a.dtype.str}{a.shape}")
+        return self._part(b"a", memoryview(a).cast("B"))
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest()
+
+
+@cache
+def source_digest(modules: tuple[str, ...]) -> str:
+    """Hash of the source files of ``modules`` (packages: every ``.py`` file in them), found without
+    importing them: any change to the code that computes a cached value changes its keys."""
+    h = KeyBuilder("source")
+    for name in modules:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ModuleNotFoundError(name)
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if spec.submodule_search_locations else [origin]
+        for file in files:
+            h.text(f"{name}:{file.relative_to(origin.parent)}").raw(content_digest(file.read_bytes()))
+    return h.hexdigest()

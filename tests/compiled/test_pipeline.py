@@ -1,0 +1,104 @@
+"""Whole evaluations are identical on both backends, and the backend choice behaves as documented."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from odtrack_eval import backend as backend_module
+from odtrack_eval.backend import ENV_VAR, MIN_BYTES, Backend, backend_status, choose_backend
+from odtrack_eval.evaluation import evaluate_folder
+from odtrack_eval.metrics.preparation import METRICS
+from odtrack_eval.protocols import get_protocol
+from odtrack_eval.sequence import Dataset, Sequence
+from tests._shared import require_shared
+from tests.compiled._equal import assert_same_bits
+
+
+@pytest.mark.parametrize("name", ["lasot", "otb100"])
+def test_real_evaluations_are_identical_on_both_backends(name: str, tmp_path: Path) -> None:
+    pytest.importorskip("numba", reason="the compiled kernels need numba")
+    from odtrack_eval.datasets import load_dataset
+
+    root = require_shared("data", "real", name)
+    ds = load_dataset(name, root / "annotations", cache=False)
+    for protocol in ("odtrack", "pytracking", "official", "got10k"):
+        out = {
+            b: evaluate_folder(ds, root / "results", get_protocol(protocol), cache=False, backend=b)
+            for b in Backend
+        }
+        compiled, numpy_ = out[Backend.COMPILED], out[Backend.NUMPY]
+        assert compiled.backend is Backend.COMPILED and numpy_.backend is Backend.NUMPY
+        assert [r.tracker for r in compiled.results] == [r.tracker for r in numpy_.results]
+        assert compiled.warnings == numpy_.warnings and compiled.errors == numpy_.errors
+        for a, b in zip(compiled.results, numpy_.results, strict=True):
+            assert a.scores() == b.scores(), (name, protocol, a.tracker)
+            for metric in METRICS:
+                assert_same_bits(a.curves[metric], b.curves[metric], f"{name} {protocol} {metric}")
+
+
+def test_annotations_load_identically_on_both_backends() -> None:
+    pytest.importorskip("numba", reason="the compiled kernels need numba")
+    from odtrack_eval.datasets import load_dataset
+
+    root = require_shared("data", "real", "lasot", "annotations")
+    a = load_dataset("lasot", root, cache=False, backend=Backend.COMPILED)
+    b = load_dataset("lasot", root, cache=False, backend=Backend.NUMPY)
+    for sa, sb in zip(a, b, strict=True):
+        assert_same_bits(sa.ground_truth, sb.ground_truth, sa.name)
+        assert_same_bits(sa.visible, sb.visible, sa.name)
+
+
+def test_backend_switch_and_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {ENV_VAR: "0"}
+    assert choose_backend(1 << 30, env) is Backend.NUMPY and "numpy path" in backend_status(env)
+    if backend_module.kernels_import_error() is not None:
+        pytest.skip("numba does not import here")
+    assert choose_backend(10, {ENV_VAR: "1"}) is Backend.COMPILED
+    assert "for every input" in backend_status({ENV_VAR: "1"})
+    # auto: by size, unless this process has loaded the kernels already
+    monkeypatch.setattr(backend_module, "kernels_loaded", lambda: False)
+    assert "from 4 MB" in backend_status({})
+    assert choose_backend(MIN_BYTES - 1, {}) is Backend.NUMPY
+    assert choose_backend(MIN_BYTES, {}) is Backend.COMPILED and choose_backend(None, {}) is Backend.COMPILED
+    monkeypatch.setattr(backend_module, "kernels_loaded", lambda: True)
+    assert choose_backend(10, {}) is Backend.COMPILED
+
+
+def test_small_evaluations_never_start_numba(tmp_path: Path) -> None:
+    """numba's start-up (~0.3 s) would make a small evaluation slower, so it is not imported for one."""
+    (tmp_path / "res" / "trk").mkdir(parents=True)
+    (tmp_path / "res" / "trk" / "a.txt").write_text("10,10,20,20\n" * 50)
+    code = (
+        "import sys, numpy as np\n"
+        "from odtrack_eval.evaluation import evaluate_folder\n"
+        "from odtrack_eval.protocols import get_protocol\n"
+        "from odtrack_eval.sequence import Dataset, Sequence\n"
+        "ds = Dataset('toy', 'otb', [Sequence('a', np.array([[10.0, 10, 20, 20]] * 50))])\n"
+        f"ev = evaluate_folder(ds, {str(tmp_path / 'res')!r}, get_protocol('odtrack'), cache={str(tmp_path / 'c')!r})\n"
+        "assert ev.results and not ev.errors\n"
+        "print('numba' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
+
+
+def test_kernels_that_do_not_import_fall_back_to_numpy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A numba that fails to import (or cannot cache) must leave evaluation working, on numpy."""
+    for name in backend_module.KERNEL_MODULES:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(backend_module, "kernels_import_error", lambda: "ImportError: numba needs numpy < 3")
+    monkeypatch.setattr(backend_module, "_warn_once", lambda error: None)
+    assert "do not import" in backend_status({})
+    gt = np.array([[10.0, 10, 20, 20]] * 5)
+    (tmp_path / "r" / "trk").mkdir(parents=True)
+    (tmp_path / "r" / "trk" / "a.txt").write_text("10,10,20,20\n" * 4 + "12,10,20,20\n")
+    ds = Dataset("toy", "otb", [Sequence("a", gt)])
+    ev = evaluate_folder(ds, tmp_path / "r", get_protocol("odtrack"), backend=Backend.COMPILED, cache=False)
+    assert ev.errors == {} and ev.results[0].scores()["auc"] > 90
