@@ -55,11 +55,28 @@ class Backend(enum.Enum):
         return self is Backend.COMPILED
 
 
+def _import_numba() -> None:
+    """Import numba without its BLAS probe: ``numba.np.arraymath`` imports ``scipy.linalg`` at import
+    time (~0.17 s of a ~0.26 s import) only to know whether ``np.dot`` & co. can be compiled. The
+    kernels use no BLAS, so the probe is made to fail (numba then compiles everything but BLAS calls);
+    ``scipy.linalg`` stays importable afterwards. Where scipy.linalg is loaded already, nothing is saved
+    and numba is imported as usual."""
+    if "numba" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # `import scipy.linalg...` raises ImportError
+    try:
+        import numba  # noqa: F401
+        import numba.np.arraymath  # noqa: F401  (the probe runs here, at the first compile otherwise)
+    finally:
+        del sys.modules["scipy.linalg"]
+
+
 @cache
 def kernels_import_error() -> str | None:
     """Why the kernels cannot be used (None when numba and every kernel module import; their
     decorators also need a writable cache location)."""
     try:
+        _import_numba()
         import numba  # noqa: F401
 
         for name in KERNEL_MODULES:

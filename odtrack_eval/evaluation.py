@@ -3,9 +3,9 @@
 Data flows one way, one stage per module:
 
     listing (results.layout, results.selection, results.listing)
-    -> reading (results.reading: bytes + content digests)
-    -> [cache lookup]
-    -> parsing (textio) -> validation (results.validation)
+    -> reading (results.reading: content digests) -> [cache lookup]
+    -> reading + parsing (results.reading, textio: each file parsed in the thread that read it)
+    -> validation (results.validation)
     -> preparation -> scoring -> aggregation (metrics)
 
 The backend (compiled kernels or numpy) is chosen once here, from the size of the files, and passed
@@ -35,8 +35,8 @@ from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.layout import TrackerRuns, discover_trackers
 from odtrack_eval.results.listing import RunListing, list_run, missing_message
-from odtrack_eval.results.reader import parse_listing
-from odtrack_eval.results.reading import read_files
+from odtrack_eval.results.reader import file_parser, run_results
+from odtrack_eval.results.reading import digest_files, read_files
 from odtrack_eval.results.selection import select_entries, tracker_folders
 from odtrack_eval.results.validation import Finding, validate_run
 from odtrack_eval.sequence import Dataset
@@ -146,9 +146,10 @@ def evaluate_folder(
     truths = truths_of(evaluated)
     store = resolve_store(cache)
     base_key = _base_key(truths, proto) if store is not None else ""
+    lookup = store is not None and store.holds(_STORE_KIND)  # (entries written below are other trackers')
     for entry, listings in usable:
         try:
-            result, warnings = _evaluate_entry(entry, listings, truths, proto, out.backend, store, base_key)
+            result, warnings = _evaluate_entry(entry, listings, truths, proto, out.backend, store, base_key, lookup)
         except OdtrackEvalError as exc:
             out.errors[entry.name] = str(exc)
             continue
@@ -201,14 +202,20 @@ def _evaluate_entry(
     backend: Backend,
     store: ArrayStore | None,
     base_key: str,
+    lookup: bool = True,
 ) -> tuple[OPEResult, list[str]]:
-    """One tracker: read its files, then the cached outcome for exactly those bytes or a fresh one."""
+    """One tracker: the cached outcome for exactly its files' bytes, or a fresh one (stored).
+
+    The lookup hashes every file and keeps no bytes (a rerun does nothing else); on a miss the files
+    are read again and parsed in the reading threads, and the outcome is stored under the key of
+    exactly the bytes parsed (a file changed in between is scored as it is now). ``lookup=False``
+    (the store held no evaluation when this one started) skips the lookup: a first run reads each
+    file once.
+    """
     paths = [p for listing in listings for p in listing.paths]
-    datas, digests = read_files(paths)
     names = [t.name for t in truths]
-    key = _entry_key(base_key, listings, digests) if store is not None else ""
-    if store is not None:
-        hit = store.get(_STORE_KIND, key)
+    if store is not None and lookup:
+        hit = store.get(_STORE_KIND, _entry_key(base_key, listings, digest_files(paths)))
         if hit is not None:
             try:
                 outcome = _decode(hit, len(listings), names, protocol)
@@ -216,9 +223,10 @@ def _evaluate_entry(
                 outcome = None  # an intact entry of another shape (cannot happen with one code version)
             if outcome is not None:
                 return _result(entry, outcome, listings, protocol, names)
-    outcome = _score_entry(listings, datas, truths, protocol, backend)
+    tables, digests = read_files(paths, file_parser(listings, backend))
+    outcome = _score_entry(listings, tables, truths, protocol, backend)
     if store is not None:
-        store.put(_STORE_KIND, key, _encode(*outcome))
+        store.put(_STORE_KIND, _entry_key(base_key, listings, digests), _encode(*outcome))
     return _result(entry, outcome, listings, protocol, names)
 
 
@@ -228,16 +236,16 @@ _Outcome = tuple[list[dict[str, np.ndarray]], float | None, list[tuple[int, int,
 
 
 def _score_entry(
-    listings: list[RunListing], datas: list[bytes], truths: list[SequenceTruth], protocol: Protocol,
+    listings: list[RunListing], tables: list[np.ndarray], truths: list[SequenceTruth], protocol: Protocol,
     backend: Backend,
 ) -> _Outcome:  # fmt: skip
-    """Parsing → validation → preparation → scoring of one entry's files (pure: bytes in, numbers out)."""
+    """Validation → preparation → scoring of one entry's parsed files (pure: tables in, numbers out)."""
     runs, times, findings = [], [], []
     start = 0
     gts = [t.boxes for t in truths]
     for r, listing in enumerate(listings):
         n = len(listing.paths)
-        parsed = parse_listing(listing, datas[start : start + n], backend)
+        parsed = run_results(listing, tables[start : start + n])
         start += n
         boxes = [parsed.boxes[name] for name in listing.order]
         runs.append(boxes)

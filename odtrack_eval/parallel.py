@@ -20,18 +20,23 @@ __all__ = ["map_threads", "both"]
 
 
 def _chunks(count: int, parts: int, weights: Sequence[int] | None) -> list[tuple[int, int]]:
-    """``parts`` contiguous (start, stop) ranges over ``count`` items, balanced by ``weights`` (else by count)."""
+    """``parts`` contiguous (start, stop) ranges over ``count`` items, balanced by ``weights`` (else by count):
+    each cut is placed at the item boundary whose cumulative weight is nearest its share."""
     if weights is None:
         bounds = [round(i * count / parts) for i in range(parts + 1)]
     else:
         total = sum(weights)
-        bounds, acc, target = [0], 0, 1
-        for i, w in enumerate(weights):
-            acc += w
-            while target < parts and acc * parts >= total * target:
-                bounds.append(i + 1)
-                target += 1
-        bounds += [count] * (parts + 1 - len(bounds))
+        cumulative = [0]
+        for w in weights:
+            cumulative.append(cumulative[-1] + w)
+        bounds, i = [0], 0
+        for part in range(1, parts):
+            target = total * part / parts
+            while i < count and cumulative[i + 1] < target:
+                i += 1
+            cut = i if i < count and target - cumulative[i] <= cumulative[i + 1] - target else i + 1
+            bounds.append(max(bounds[-1], min(cut, count)))
+        bounds.append(count)
     return [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
 
 
@@ -42,16 +47,20 @@ def map_threads(
     weights: Sequence[int] | None = None,
     threads: int | None = None,
     min_items: int = 2,
+    on_done: Callable[[R], None] | None = None,
 ) -> list[R]:
     """``[fn(x) for x in items]``, the items split into contiguous chunks done in parallel threads.
 
     Results come back in the order of ``items``. If calls fail, the exception of the first failing
     item in that order is raised (the one a plain loop would raise), after every thread has ended:
-    nothing is left running. ``weights`` (e.g. file sizes) balance the chunks; ``threads`` defaults
-    to the usable CPUs; fewer than ``min_items`` items run in the calling thread.
+    nothing is left running. ``weights`` (e.g. file sizes, sequence lengths) balance the chunks;
+    ``threads`` defaults to the usable CPUs; fewer than ``min_items`` items run in the calling thread.
+    ``on_done(result)`` is called as each item finishes (from the thread that did it: a progress bar).
     """
     count = len(items)
     workers = min(threads if threads is not None else usable_cpus(), count)
+    if on_done is not None:
+        fn = _reporting(fn, on_done)
     if workers < 2 or count < max(min_items, 2):
         return [fn(x) for x in items]
     ranges = _chunks(count, workers, weights)
@@ -81,6 +90,15 @@ def map_threads(
         if error is not None:
             raise error
     return [r for chunk in results for r in chunk]  # type: ignore[union-attr]
+
+
+def _reporting(fn: Callable[[T], R], on_done: Callable[[R], None]) -> Callable[[T], R]:
+    def call(item: T) -> R:
+        result = fn(item)
+        on_done(result)
+        return result
+
+    return call
 
 
 def both(first: Callable[[], T], second: Callable[[], R]) -> tuple[T, R]:

@@ -74,8 +74,10 @@ class ClearReport:
     first_error: str | None = None
 
 
-def _encode(arrays: Sequence[np.ndarray]) -> bytes:
-    """Payload: a JSON list of (dtype, shape, offset) and the raw arrays, each at a 64-byte boundary."""
+def _encode(arrays: Sequence[np.ndarray]) -> list[bytes | memoryview]:
+    """Payload parts: a JSON list of (dtype, shape, offset), then each array's raw bytes at a 64-byte
+    boundary. The arrays' own memory is referenced, never copied (a 14 MB annotation entry would cost
+    two copies otherwise)."""
     parts = [np.asarray(a, order="C") for a in arrays]  # (ascontiguousarray would make 0-d arrays 1-d)
     for a in parts:
         if a.dtype.hasobject:
@@ -86,19 +88,19 @@ def _encode(arrays: Sequence[np.ndarray]) -> bytes:
         pos += -(-a.nbytes // _ALIGN) * _ALIGN
     meta = json.dumps([[a.dtype.str, list(a.shape), off] for a, off in zip(parts, offsets, strict=True)]).encode()
     head = len(meta).to_bytes(4, "little") + meta
-    head += b"\0" * (-len(head) % _ALIGN)
-    body = bytearray(pos)
-    for a, off in zip(parts, offsets, strict=True):
-        body[off : off + a.nbytes] = a.tobytes()  # (memoryview of a may be non-byte formats)
-    return head + bytes(body)
+    out: list[bytes | memoryview] = [head + b"\0" * (-len(head) % _ALIGN)]
+    for a in parts:
+        out.append(memoryview(a.reshape(-1)).cast("B") if a.nbytes else b"")
+        out.append(b"\0" * (-a.nbytes % _ALIGN))
+    return out
 
 
-def _decode(payload: bytes) -> tuple[np.ndarray, ...]:
+def _decode(payload: bytes | memoryview) -> tuple[np.ndarray, ...]:
     """Inverse of :func:`_encode`; read-only views of ``payload``. Raises ValueError on anything odd."""
-    size = int.from_bytes(payload[:4], "little")
+    size = int.from_bytes(bytes(payload[:4]), "little")
     if size > _HEADER_LIMIT or 4 + size > len(payload):
         raise ValueError("bad payload header")
-    meta = json.loads(payload[4 : 4 + size])
+    meta = json.loads(bytes(payload[4 : 4 + size]))
     base = 4 + size + (-(4 + size) % _ALIGN)
     out = []
     for dtype_str, shape, offset in meta:
@@ -136,6 +138,14 @@ class ArrayStore:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def holds(self, kind: str) -> bool:
+        """Whether there is any entry of ``kind`` (an empty store cannot hit: callers skip computing keys)."""
+        try:
+            with os.scandir(self.directory / FORMAT_VERSION / kind) as entries:
+                return any(_ENTRY.match(e.name) for e in entries)
+        except OSError:
+            return False
+
     def get(self, kind: str, key: str) -> tuple[np.ndarray, ...] | None:
         """The arrays stored under ``key``, or None: absent, or damaged (then one warning says so)."""
         path = self.path(kind, key)
@@ -150,7 +160,7 @@ class ArrayStore:
         problem = _verify(data, key)
         if problem is None:
             try:
-                return _decode(data[_HEAD_SIZE:])
+                return _decode(memoryview(data)[_HEAD_SIZE:])  # (a view: slicing bytes would copy them)
             except (ValueError, TypeError, KeyError, IndexError) as exc:
                 problem = f"has an unreadable payload ({exc})"
         self._damaged(path, problem)
@@ -166,8 +176,8 @@ class ArrayStore:
     def put(self, kind: str, key: str, arrays: Sequence[np.ndarray]) -> None:
         """Store ``arrays`` under ``key`` atomically (temporary file + ``os.replace``)."""
         path = self.path(kind, key)
-        payload = _encode(arrays)
-        head = _MAGIC + key.encode() + len(payload).to_bytes(8, "little") + _checksum(payload)
+        parts = _encode(arrays)
+        head = _MAGIC + key.encode() + sum(len(p) for p in parts).to_bytes(8, "little") + _checksum(parts)
         tmp_name = None
         try:
             self._ensure_root()
@@ -175,7 +185,8 @@ class ArrayStore:
             with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", suffix=".bin", delete=False) as f:
                 tmp_name = f.name
                 f.write(head)
-                f.write(payload)
+                for part in parts:
+                    f.write(part)
             os.replace(tmp_name, path)
             tmp_name = None
         except OSError as exc:
@@ -257,11 +268,13 @@ class ArrayStore:
 _HEAD_SIZE = len(_MAGIC) + 64 + 8 + 32
 
 
-def _checksum(payload: bytes | memoryview) -> bytes:
-    """BLAKE3 of an entry's payload; large payloads are hashed by several threads (same digest)."""
-    if len(payload) < 1 << 20:
-        return blake3(payload).digest()
-    return blake3(payload, max_threads=blake3.AUTO).digest()
+def _checksum(payload: bytes | memoryview | Sequence[bytes | memoryview]) -> bytes:
+    """BLAKE3 of an entry's payload (or of its parts in order: the same digest); large parts are hashed
+    by several threads (the same digest too)."""
+    h = blake3(max_threads=blake3.AUTO)
+    for part in [payload] if isinstance(payload, (bytes, memoryview)) else payload:
+        h.update(part)
+    return h.digest()
 
 
 def _verify(data: bytes, key: str) -> str | None:

@@ -278,3 +278,18 @@ def test_a_changed_time_file_recomputes_fps(tmp_path: Path) -> None:
     os.utime(trk / "seq-1_time.txt", (0, 0))  # the key must not depend on times either way
     again = evaluate_folder(ds, tmp_path / "results", proto, cache=cache).results[0].fps
     assert again == pytest.approx((100 + 10 + 100) / 3)
+
+
+def test_an_empty_store_is_not_looked_up_and_a_rerun_only_hashes(setup, scored, monkeypatch) -> None:
+    ds, results, cache = setup
+    lookups: list[int] = []
+    real_digest = ev.digest_files
+    monkeypatch.setattr(ev, "digest_files", lambda paths: lookups.append(len(paths)) or real_digest(paths))
+    first = _scores(ds, results, cache)
+    assert lookups == []  # nothing was stored when the evaluation started: each file read and parsed once
+    lookups.clear()
+    parses: list[int] = []
+    real_read = ev.read_files
+    monkeypatch.setattr(ev, "read_files", lambda *a, **k: parses.append(1) or real_read(*a, **k))
+    assert _scores(ds, results, cache) == first
+    assert lookups == [4, 4] and parses == []  # a rerun hashes each tracker's files and parses nothing

@@ -199,3 +199,12 @@ def test_resolve_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_store(tmp_path / "x").directory == tmp_path / "x"  # type: ignore[union-attr]
     store = ArrayStore(tmp_path / "y")
     assert resolve_store(store) is store
+
+
+def test_holds_says_whether_a_kind_has_entries(tmp_path: Path) -> None:
+    store = ArrayStore(tmp_path / "c")
+    assert not store.holds("ope")
+    store.put("figures", KEY_A, [np.array([1.0])])
+    assert not store.holds("ope") and store.holds("figures")
+    store.put("ope", KEY_B, [np.array([1.0])])
+    assert store.holds("ope")

@@ -4,7 +4,7 @@ Importing typer and its rich help renderer (``typer.rich_utils``, which imports 
 traceback and pretty-printing modules) costs ~0.15 s, more than half of the 0.25 s start-up budget;
 rich's console, table and panel alone cost ~0.05 s. So the root help, which needs no command module, is
 rendered here with rich alone, from :data:`~odtrack_eval.cli.COMMANDS`. The layout and styles mirror
-``typer.rich_utils.rich_format_help`` (typer 0.29) for this one group; tests/cli/test_startup.py
+``typer.rich_utils.rich_format_help`` (typer 0.25) for this one group; tests/cli/test_startup.py
 compares the output with typer's own, byte for byte, so a typer upgrade that changes its look fails
 there. Anything this renderer does not cover falls back to typer (:func:`print_root_help` says so).
 """
@@ -18,7 +18,7 @@ import sys
 from odtrack_eval.cli import COMMANDS, ROOT_HELP, VERSION_HELP
 
 #: Root options as typer shows them: name, type, help.
-_OPTIONS = (("--version", "<bool>", VERSION_HELP), ("--help", "<bool>", "Show this message and exit."))
+_OPTIONS = (("--version", "", VERSION_HELP), ("--help", "", "Show this message and exit."))
 
 #: typer.rich_utils' theme (STYLE_* constants).
 _THEME = {

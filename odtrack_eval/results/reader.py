@@ -2,13 +2,15 @@
 
 :func:`load_run` is the plain way to get a run's boxes (``pack``, scripts, tests); the evaluation
 pipeline (:mod:`odtrack_eval.evaluation`) calls the same stages one by one, so that it can look up
-its cache between reading and parsing. Loading is strict about *format* (every row must be four
+its cache before parsing. Each file is parsed in the thread that read it (:func:`file_parser` is the
+``transform`` of :func:`~.reading.read_files`). Loading is strict about *format* (every row must be four
 numbers) and silent about *content* (:mod:`.validation` reports that).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,9 +21,9 @@ from odtrack_eval.results.layout import RunFiles, TrackerRuns
 from odtrack_eval.results.listing import RunListing, list_run
 from odtrack_eval.results.reading import read_files
 from odtrack_eval.sequence import Dataset
-from odtrack_eval.textio import parse_tables
+from odtrack_eval.textio import parse_table
 
-__all__ = ["RunResults", "load_run", "load_tracker", "parse_listing"]
+__all__ = ["RunResults", "load_run", "load_tracker", "file_parser", "run_results"]
 
 #: What a box file and a time file hold (for error messages).
 BOXES_WHAT = "x,y,w,h"
@@ -45,16 +47,28 @@ class RunResults:
     missing: tuple[str, ...] = ()
 
 
-def parse_listing(listing: RunListing, datas: Sequence[bytes], backend: Backend) -> RunResults:
-    """Parse the bytes of a listed run's files (``datas``: box files, then time files, as ``listing.paths``)."""
+def file_parser(listings: Sequence[RunListing], backend: Backend) -> Callable[[bytes, int], np.ndarray]:
+    """``parse(data, i)`` of file ``i`` of the listings' files (each listing's :attr:`RunListing.paths`, one
+    listing after the other): box files as N x 4 tables, time files as vectors."""
+    specs: list[tuple[Path, int | None, str]] = []
+    for listing in listings:
+        specs += [(p, 4, BOXES_WHAT) for p in listing.box_paths] + [(p, None, TIMES_WHAT) for p in listing.time_paths]
+
+    def parse(data: bytes, index: int) -> np.ndarray:
+        path, ncols, what = specs[index]
+        return parse_table(data, path, ncols, what, backend)
+
+    return parse
+
+
+def run_results(listing: RunListing, tables: Sequence[np.ndarray]) -> RunResults:
+    """The results of a listed run from its files' tables (box files, then time files, as ``listing.paths``)."""
     nbox = len(listing.box_paths)
-    boxes = parse_tables(datas[:nbox], listing.box_paths, 4, BOXES_WHAT, backend)
-    times = parse_tables(datas[nbox:], listing.time_paths, None, TIMES_WHAT, backend)
     return RunResults(
         listing.run.run_id,
-        dict(zip(listing.order, boxes, strict=True)),
+        dict(zip(listing.order, tables[:nbox], strict=True)),
         dict(zip(listing.order, listing.box_paths, strict=True)),
-        dict(zip(listing.time_names, times, strict=True)),
+        dict(zip(listing.time_names, tables[nbox:], strict=True)),
         listing.missing,
     )
 
@@ -69,10 +83,10 @@ def load_run(
     the files' size.
     """
     listing = list_run(run, dataset.names, dataset.name, allow_missing)
-    datas, _ = read_files(listing.paths)
     if backend is None:
-        backend = choose_backend(sum(len(d) for d in datas))
-    return parse_listing(listing, datas, backend)
+        backend = choose_backend(sum(os.stat(p).st_size for p in listing.paths if os.path.isfile(p)))
+    tables, _ = read_files(listing.paths, file_parser([listing], backend))
+    return run_results(listing, tables)
 
 
 def load_tracker(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ import cv2
 import numpy as np
 
 from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.parallel import map_threads
 from odtrack_eval.synth.render import render
 from odtrack_eval.synth.script import CLASSES, EVENTS, LASOT_CODES, annotate, assign_events, build_script
 from odtrack_eval.synth.textures import COLORS
@@ -129,13 +129,12 @@ def generate(
     names = sequence_names(options.sequences)
     events = assign_events(np.random.default_rng([options.seed, 1 << 20]), options.sequences)
     # Sequences are independent (own generator each), so threads cannot change any byte.
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        futures = [pool.submit(_write_sequence, root, i, n, events[i], options) for i, n in enumerate(names)]
-        records = []
-        for future in futures:
-            records.append(future.result())
-            if progress is not None:
-                progress(records[-1]["name"])
+    records = map_threads(
+        lambda i: _write_sequence(root, i, names[i], events[i], options),
+        range(len(names)),
+        threads=max(1, threads),
+        on_done=None if progress is None else (lambda record: progress(record["name"])),
+    )
     (root / "testing_set.txt").write_text("".join(f"{n}\n" for n in names), encoding="ascii")
     manifest = {
         "generator": "odtrack-eval synth",

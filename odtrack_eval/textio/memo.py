@@ -108,4 +108,4 @@ def _int32_exact(values: np.ndarray) -> bool:
         if not (np.abs(values) < 2**31).all():  # (False for NaN)
             return False
         back = values.astype(np.int32).astype(np.float64)
-    return back.view(np.uint64).tobytes() == values.view(np.uint64).tobytes()
+    return bool(np.array_equal(back.view(np.uint64), values.view(np.uint64)))

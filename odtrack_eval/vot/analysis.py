@@ -29,7 +29,6 @@ an ``_ignore`` object are not supported (VOT2020 has none).
 from __future__ import annotations
 
 import difflib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +36,7 @@ import numpy as np
 
 from odtrack_eval import region as rg
 from odtrack_eval.errors import FormatError, OdtrackEvalError, ResultsError
+from odtrack_eval.parallel import map_threads
 from odtrack_eval.sequence import Dataset, Sequence
 from odtrack_eval.system import usable_cpus
 from odtrack_eval.vot import batch
@@ -366,16 +366,11 @@ def evaluate_tracker(
         jobs.append((seq, gt))
 
     # sequences are independent and their work is large numpy passes (which release the GIL): one thread
-    # per core; map() hands results (and the first error) back in sequence order, as a loop would
+    # per core, balanced by sequence length; results (and the first error) come back in sequence order
     def score(job: tuple[Sequence, _GroundTruth]) -> SequenceScore:
         return score_sequence(job[0], base / job[0].name, protocol, job[1])
 
-    workers = _workers(len(jobs))
-    if workers == 1:
-        scores = [score(job) for job in jobs]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            scores = list(pool.map(score, jobs))
+    scores = map_threads(score, jobs, weights=[len(seq) for seq, _ in jobs], threads=_workers(len(jobs)))
     return aggregate(tracker, scores, dataset, protocol)
 
 
