@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from functools import cache
 from types import ModuleType
 
+from odtrack_eval.system import gc_paused
+
 ENV_VAR = "ODTRACK_EVAL_JIT"
 
 #: The kernel modules, each beside the numpy code it must equal.
@@ -121,11 +123,12 @@ def load_kernel(module: str) -> ModuleType | None:
     then run the numpy definition: slower, same numbers."""
     if module in sys.modules:
         return sys.modules[module]
-    error = kernels_import_error()
-    if error is not None:
-        _warn_once(error)
-        return None
-    return importlib.import_module(module)
+    with gc_paused():  # importing numba creates ~10^5 lasting objects: no collection scans them meanwhile
+        error = kernels_import_error()
+        if error is not None:
+            _warn_once(error)
+            return None
+        return importlib.import_module(module)
 
 
 @cache

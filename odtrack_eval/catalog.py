@@ -43,8 +43,21 @@ def config_path() -> Path:
     return Path(base).expanduser() / "odtrack-eval" / "catalog.toml"
 
 
-def read_config(path: Path | None = None) -> dict[str, Path]:
-    """The ``[datasets]`` table as {key (lower case): absolute path}; {} if the file is absent."""
+def _expand(value: str) -> Path:
+    """``$VAR`` and ``~``/``~user`` expanded; :class:`ValueError` for what cannot be (an unknown user)."""
+    try:
+        return Path(os.path.expandvars(value)).expanduser()
+    except RuntimeError as exc:  # pathlib: "Could not determine home directory"
+        raise ValueError(str(exc)) from None
+
+
+def read_config(path: Path | None = None) -> dict[str, Path | FormatError]:
+    """The ``[datasets]`` table as {key (lower case): absolute path}; {} if the file is absent.
+
+    A value that cannot be a folder path (not a string, a ``~user`` that does not exist, a control
+    character) is kept as the :class:`FormatError` to raise when that key is asked for: one bad line
+    must not stop the other benchmarks.
+    """
     path = path or config_path()
     try:
         data = path.read_bytes()
@@ -59,11 +72,21 @@ def read_config(path: Path | None = None) -> dict[str, Path]:
     table = doc.get("datasets", {})
     if not isinstance(table, dict):
         raise FormatError(path, "[datasets] is not a table", expected='[datasets] lasot = "/data/LaSOT"')
-    out: dict[str, Path] = {}
+    out: dict[str, Path | FormatError] = {}
     for key, value in table.items():
+        expected = "a folder path in quotes"
         if not isinstance(value, str):
-            raise FormatError(path, f"datasets.{key} = {value!r} is not a string", expected="a folder path in quotes")
-        p = Path(os.path.expandvars(value)).expanduser()
+            out[key.lower()] = FormatError(path, f"datasets.{key} = {value!r} is not a string", expected=expected)
+            continue
+        if any(ord(c) < 32 for c in value):
+            problem = f"datasets.{key} = {value!r} has control characters"
+            out[key.lower()] = FormatError(path, problem, expected=expected)
+            continue
+        try:
+            p = _expand(value)
+        except ValueError as exc:
+            out[key.lower()] = FormatError(path, f"datasets.{key} = {value!r}: {exc}", expected=expected)
+            continue
         out[key.lower()] = p if p.is_absolute() else (path.parent / p)
     return out
 
@@ -91,15 +114,22 @@ class Located:
 def locate(name: str, root: str | Path | None = None) -> Located | None:
     """The configured root of ``name`` and where it came from, or None."""
     spec = get_spec(name)
-    if root is not None:
-        return Located(Path(root).expanduser(), "--root")
-    env = os.environ.get(spec.env_var)
-    if env:
-        return Located(Path(env).expanduser(), f"${spec.env_var}")
+    try:
+        if root is not None:
+            return Located(_expand(str(root)), "--root")
+        env = os.environ.get(spec.env_var)
+        if env:
+            return Located(_expand(env), f"${spec.env_var}")
+    except ValueError as exc:
+        where = "--root" if root is not None else f"${spec.env_var}"
+        raise OdtrackEvalError(f"{where} {str(root) if root is not None else env!r}: {exc}") from None
     table = read_config()
     for key in _keys(spec):
         if key in table:
-            return Located(table[key], f"{config_path()} [datasets] {key}")
+            value = table[key]
+            if isinstance(value, FormatError):
+                raise value
+            return Located(value, f"{config_path()} [datasets] {key}")
     return None
 
 

@@ -72,6 +72,13 @@ class _Unsupported(Exception):
     pass
 
 
+#: Bounds of what is evaluated: real local.py files are a few kB with short paths and shallow
+#: expressions; a hostile one (40 doublings of a string, 100,000 chained ``+``) must fail clearly.
+MAX_FILE_BYTES = 1 << 20
+MAX_VALUE_CHARS = 4096
+MAX_DEPTH = 64
+
+
 def _attribute_name(target: ast.expr) -> str | None:
     if isinstance(target, ast.Attribute):
         return target.attr
@@ -80,32 +87,53 @@ def _attribute_name(target: ast.expr) -> str | None:
     return None
 
 
-def _evaluate(node: ast.expr, known: dict[str, str]) -> str:
-    """A string from a literal / concatenation / f-string / os.path.join / earlier attribute."""
+def _evaluate(node: ast.expr, known: dict[str, str], depth: int = 0) -> str:
+    """A string from a literal / concatenation / f-string / os.path.join / earlier attribute, at most
+    :data:`MAX_VALUE_CHARS` long and :data:`MAX_DEPTH` expressions deep."""
+    if depth > MAX_DEPTH:
+        raise _Unsupported("nested too deeply")
+    value = _evaluate_node(node, known, depth)
+    if len(value) > MAX_VALUE_CHARS:
+        raise _Unsupported(f"longer than {MAX_VALUE_CHARS} characters")
+    return value
+
+
+def _evaluate_node(node: ast.expr, known: dict[str, str], depth: int) -> str:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _evaluate(node.left, known) + _evaluate(node.right, known)
+        return _evaluate(node.left, known, depth + 1) + _evaluate(node.right, known, depth + 1)
     if isinstance(node, ast.JoinedStr):
         parts = []
         for value in node.values:
             if isinstance(value, ast.FormattedValue):
                 if value.format_spec is not None or value.conversion not in (-1, 115):  # only {x} / {x!s}
                     raise _Unsupported
-                parts.append(_evaluate(value.value, known))
+                parts.append(_evaluate(value.value, known, depth + 1))
             else:
-                parts.append(_evaluate(value, known))
+                parts.append(_evaluate(value, known, depth + 1))
         return "".join(parts)
     if isinstance(node, ast.Call) and not node.keywords:
         func = ast.unparse(node.func)
         if func in ("os.path.join", "path.join", "join", "osp.join"):
-            return os.path.join(*(_evaluate(a, known) for a in node.args))
+            return os.path.join(*(_evaluate(a, known, depth + 1) for a in node.args))
         if func in ("str", "Path", "pathlib.Path") and len(node.args) == 1:
-            return _evaluate(node.args[0], known)
+            return _evaluate(node.args[0], known, depth + 1)
     name = _attribute_name(node)
     if name is not None and name in known:
         return known[name]
     raise _Unsupported
+
+
+def _unusable(value: str) -> str | None:
+    """Why a path cannot go into the catalog (None: it can)."""
+    if any(ord(c) < 32 for c in value):
+        return "contains control characters"
+    if value.startswith("~"):
+        user = value[1:].split("/", 1)[0]
+        if user and os.path.expanduser(f"~{user}") == f"~{user}":  # (expanduser leaves an unknown ~user as is)
+            return f"no user {user!r} on this machine"
+    return None
 
 
 def _absolute(value: str) -> bool:
@@ -116,16 +144,21 @@ def _absolute(value: str) -> bool:
 def read_local_py(path: str | Path) -> LocalImport:
     """The dataset paths set in a ``local.py`` (never executed); see the module docstring."""
     path = Path(path)
+    expected = "a pytracking/OSTrack local.py"
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise FormatError(path, f"larger than {MAX_FILE_BYTES >> 20} MB", expected=expected)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise FormatError(path, "file not found", expected="a pytracking/OSTrack local.py") from None
+        raise FormatError(path, "file not found", expected=expected) from None
     except UnicodeDecodeError as exc:
         raise FormatError(path, f"not UTF-8 text ({exc.reason})", expected="a Python file") from None
     try:
         tree = ast.parse(text, filename=str(path))
     except SyntaxError as exc:
-        raise FormatError(path, f"not valid Python: {exc.msg}", exc.lineno, "a pytracking/OSTrack local.py") from None
+        raise FormatError(path, f"not valid Python: {exc.msg}", exc.lineno, expected) from None
+    except (RecursionError, MemoryError):
+        raise FormatError(path, "nested too deeply to read", expected=expected) from None
     out = LocalImport(path)
     known: dict[str, str] = {}
     assigns = sorted(
@@ -141,14 +174,18 @@ def read_local_py(path: str | Path) -> LocalImport:
             interesting = name in ATTRIBUTES or name in NOT_IMPORTED or name.endswith(("_path", "_dir"))
             try:
                 value = _evaluate(node.value, known)  # type: ignore[arg-type]
-            except _Unsupported:
+            except (_Unsupported, RecursionError) as exc:
                 if interesting:
-                    out.skipped.append((node.lineno, name, f"not a plain path: {ast.unparse(node.value)}"))
+                    why = str(exc) if isinstance(exc, _Unsupported) and exc.args else "not a plain path"
+                    out.skipped.append((node.lineno, name, f"{why}: {_short(ast.unparse(node.value))}"))
                 known.pop(name, None)
                 continue
             known[name] = value
             if name in ATTRIBUTES:
-                if value.strip() and not _absolute(value):
+                problem = _unusable(value)
+                if problem is not None:
+                    out.skipped.append((node.lineno, name, problem))
+                elif value.strip() and not _absolute(value):
                     reason = "relative path (relative to wherever the tracker ran): make it absolute"
                     out.skipped.append((node.lineno, name, reason))
                 elif value.strip():
@@ -163,6 +200,15 @@ def read_local_py(path: str | Path) -> LocalImport:
     return out
 
 
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _comment_safe(text: str) -> str:
+    """``text`` for a TOML comment: control characters (a newline would end the comment) escaped."""
+    return "".join(c if ord(c) >= 32 and c != "\x7f" else repr(c)[1:-1] for c in text)
+
+
 def toml_string(value: str) -> str:
     """``value`` as a TOML string: a literal string when possible (Windows backslashes stay readable)."""
     if "'" not in value and "\n" not in value:
@@ -174,7 +220,8 @@ def toml_string(value: str) -> str:
 def catalog_lines(found: LocalImport) -> list[str]:
     """``key = 'path'  # from local.py:N (attribute)`` lines for the ``[datasets]`` table."""
     return [
-        f"{e.key} = {toml_string(e.path)}  # from {found.source.name}:{e.line} ({e.attribute})" for e in found.entries
+        f"{e.key} = {toml_string(e.path)}  # from {_comment_safe(found.source.name)}:{e.line} ({e.attribute})"
+        for e in found.entries
     ]
 
 

@@ -1,8 +1,11 @@
-"""Facts about the machine that decide how work is spread."""
+"""Facts about the machine that decide how work is spread, and the interpreter's garbage collector."""
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 
 
 def usable_cpus() -> int:
@@ -11,3 +14,19 @@ def usable_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bounded piece of work that allocates many objects which
+    all stay alive (importing numba: ~250 collections, ~50 ms of a cold LaSOT evaluation), then move
+    everything alive into the collector's permanent generation, so that later collections do not scan
+    those objects again and again. Memory is still freed by reference counting throughout."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()

@@ -55,9 +55,19 @@ def test_missing_folder_and_bad_config(clean_env, tmp_path):
     with pytest.raises(OdtrackEvalError, match="from --root does not exist"):
         resolve_root("lasot", tmp_path / "nope")
     cfg = tmp_path / "bad.toml"
-    cfg.write_text("[datasets]\nlasot = 3\n")
+    cfg.write_text(f"[datasets]\nlasot = 3\notb100 = '~nosuchuser_odt/OTB'\ntnl2k = '{tmp_path}'\n")
+    table = read_config(cfg)  # bad lines are kept as errors for their own keys, never for the others
+    assert isinstance(table["lasot"], FormatError) and "datasets.lasot = 3 is not a string" in str(table["lasot"])
+    assert isinstance(table["otb100"], FormatError) and "~nosuchuser_odt" in str(table["otb100"])
+    clean_env.setenv("ODTRACK_EVAL_CONFIG", str(cfg))
+    assert resolve_root("tnl2k") == tmp_path
     with pytest.raises(FormatError, match="bad.toml: datasets.lasot = 3 is not a string"):
-        read_config(cfg)
+        resolve_root("lasot")
+    with pytest.raises(FormatError, match="nosuchuser_odt"):
+        resolve_root("otb100")
+    with pytest.raises(OdtrackEvalError, match="--root '~nosuchuser_odt/x'"):
+        resolve_root("lasot", "~nosuchuser_odt/x")
+    clean_env.delenv("ODTRACK_EVAL_CONFIG")
     cfg.write_text("[datasets\n")
     with pytest.raises(FormatError, match="not valid TOML"):
         read_config(cfg)

@@ -117,3 +117,46 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
         read_local_py(bad)
     with pytest.raises(FormatError, match="file not found"):
         read_local_py(tmp_path / "missing.py")
+
+
+def test_hostile_files_fail_clearly_and_quickly(tmp_path: Path) -> None:
+    """Doubling a string 40 times, 100,000 chained additions, a 2 MB file: bounded, never a crash."""
+    doubling = tmp_path / "doubling.py"
+    doubling.write_text("s.a = 'x'\n" + "s.a = s.a + s.a\n" * 40 + "s.lasot_path = '/data/' + s.a\n")
+    found = read_local_py(doubling)
+    assert found.entries == [] and [name for _, name, _ in found.skipped] == ["lasot_path"]  # stopped at 4096 chars
+    chained = tmp_path / "chained.py"
+    chained.write_text("s.lasot_path = '/data'" + " + 'x'" * 100_000 + "\n")
+    try:
+        found = read_local_py(chained)
+    except FormatError as exc:  # the parser itself may refuse the depth
+        assert "chained.py" in str(exc)
+    else:
+        assert found.entries == [] and found.skipped and len(found.skipped[0][2]) < 200
+    big = tmp_path / "big.py"
+    big.write_text("# " + "x" * (2 << 20) + "\n")
+    with pytest.raises(FormatError, match="larger than 1 MB"):
+        read_local_py(big)
+
+
+def test_values_and_names_cannot_inject_catalog_keys(tmp_path: Path, catalog_env: Path) -> None:
+    import os
+
+    from odtrack_eval.local_import import catalog_lines
+
+    folder = tmp_path / "in\nlasot = '/evil'"
+    os.makedirs(folder, exist_ok=True)
+    local = folder / "local.py"
+    local.write_text(
+        "s.otb_path = '/data/OTB'\ns.tnl2k_path = '/data/a\\nlasot = 1'\ns.lasot_path = '~nosuchuser_odt/L'\n"
+    )
+    evil_name = tmp_path / "local\nlasot = '~attacker'.py"
+    evil_name.write_text(local.read_text())
+    found = read_local_py(evil_name)
+    assert [e.key for e in found.entries] == ["otb100"]
+    reasons = {name: why for _, name, why in found.skipped}
+    assert "control characters" in reasons["tnl2k_path"] and "nosuchuser_odt" in reasons["lasot_path"]
+    assert all("\n" not in line for line in catalog_lines(found))
+    merge_into_catalog(catalog_env, found)
+    table = read_config(catalog_env)
+    assert set(table) == {"otb100"} and table["otb100"] == Path("/data/OTB")

@@ -69,3 +69,28 @@ def test_trackers_list_and_unknown_name() -> None:
         assert f"\n{name}\n" in "\n" + out.stdout
     bad = _cli("trackers", "info", "odtrack-b999")
     assert bad.returncode == 2 and "unknown tracker 'odtrack-b999'" in bad.stderr and "odtrack-b384" in bad.stderr
+
+
+def test_trackers_info_checks_the_checkpoint_content_like_run(tmp_path) -> None:
+    """Not only that the file exists: a text file, another variant's weights, or a missing tensor are
+    reported as run would report them, and a good checkpoint says how many tensors matched."""
+    import torch
+
+    from odtrack_eval.trackers.odtrack.model import build_model
+
+    torch.manual_seed(0)
+    state = build_model(get_config("odtrack-test")).state_dict()
+    good = tmp_path / "good.pth.tar"
+    torch.save({"net": state, "epoch": 7}, good)
+    out = _cli("trackers", "info", "odtrack-test", "--checkpoint", str(good))
+    assert out.returncode == 0, out.stderr
+    assert "usable" in out.stdout and f"{len(state)} (every key and shape matches odtrack-test)" in out.stdout
+    text = tmp_path / "notes.txt"
+    text.write_text("these are not weights\n")
+    out = _cli("trackers", "info", "odtrack-test", "--checkpoint", str(text))
+    assert "NOT USABLE" in out.stdout and "not a torch checkpoint" in out.stdout
+    assert "weights_only=False" not in out.stdout + out.stderr  # never the advice to unpickle anything
+    partial = tmp_path / "partial.pth"
+    torch.save({"net": {k: v for i, (k, v) in enumerate(state.items()) if i != 3}}, partial)
+    out = _cli("trackers", "info", "odtrack-test", "--checkpoint", str(partial))
+    assert "NOT USABLE" in out.stdout and list(state)[3] in out.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -122,7 +123,7 @@ def import_local(
         typer.echo(f"added   {e.key} = {e.path}")
     existing = read_config(catalog)
     for e in kept:
-        if existing.get(e.key) == Path(e.path).expanduser():
+        if existing.get(e.key) == Path(os.path.expanduser(e.path)):
             typer.echo(f"same    {e.key} = {e.path}")
         else:
             typer.echo(f"kept    {e.key} = {existing.get(e.key)} (the catalog's; {local_py.name} has {e.path})")

@@ -41,7 +41,7 @@ def info(
     """The definition of one tracker, whether its checkpoint is in place, and what its implementation
     reports (for ODTrack: architecture and parameter count, from a weightless meta-device build)."""
     from odtrack_eval.errors import OdtrackEvalError
-    from odtrack_eval.trackers.registry import TrackerRegistry, describe_tracker
+    from odtrack_eval.trackers.registry import TrackerRegistry, check_tracker_checkpoint, describe_tracker
 
     d = TrackerRegistry(trackers_dir or []).resolve(name).with_checkpoint(checkpoint)
     rows = [
@@ -57,8 +57,9 @@ def info(
     else:
         rows.append(("checkpoint", str(d.checkpoint)))
         try:
-            d.check_checkpoint()
-            rows.append(("", "present"))
+            checked = check_tracker_checkpoint(d)
+            rows.append(("", "usable" if checked else "present"))
+            rows += checked
         except OdtrackEvalError as exc:
             rows.append(("", f"NOT USABLE: {str(exc).split(': ', 1)[-1]}"))
     rows += describe_tracker(d)

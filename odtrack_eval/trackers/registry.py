@@ -161,6 +161,20 @@ def describe_tracker(definition: TrackerDefinition) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in describe(**dict(definition.parameters))]
 
 
+def check_tracker_checkpoint(definition: TrackerDefinition) -> list[tuple[str, str]]:
+    """Check the definition's checkpoint as building the tracker would: present and readable, and, where
+    the factory offers ``check_checkpoint`` (ODTrack), its content (without building anything).
+    Returns the factory's ``(label, value)`` rows; raises the tracker's own errors."""
+    definition.check_checkpoint()
+    if definition.checkpoint is None:
+        return []
+    factory = _import_factory(definition)
+    check = getattr(factory, "check_checkpoint", None)
+    if not callable(check):
+        return []
+    return [(str(k), str(v)) for k, v in check(definition.checkpoint, **dict(definition.parameters))]
+
+
 def build_tracker(definition: TrackerDefinition, device: str = "cpu") -> Any:
     """Instantiate the tracker described by ``definition`` on ``device``."""
     definition.check_checkpoint()

@@ -23,6 +23,7 @@ __all__ = [
     "OdtrackConfig",
     "create_tracker",
     "describe",
+    "check_checkpoint",
     "get_config",
     "odtrack_b384",
     "odtrack_b384_got",
@@ -119,6 +120,19 @@ def describe(variant: str, **params: Any) -> list[tuple[str, str]]:
     return rows
 
 
+def check_checkpoint(variant: str, checkpoint: str | Path, **params: Any) -> list[tuple[str, str]]:
+    """What building the tracker checks about ``checkpoint`` (safe unpickling, the variant, every key and
+    shape), without building it: ``(label, value)`` rows; raises the same errors the tracker would."""
+    from odtrack_eval.trackers.odtrack.checkpoint import verify_checkpoint
+
+    overrides = {k: v for k, v in params.items() if k not in _RUNTIME_OPTIONS}
+    info = verify_checkpoint(checkpoint, get_config(variant, **overrides))
+    rows = [("checkpoint tensors", f"{info.n_tensors} (every key and shape matches {variant})")]
+    if info.epoch is not None:
+        rows.append(("checkpoint epoch", str(info.epoch)))
+    return rows
+
+
 for _factory, _variant in (
     (odtrack_b384, "odtrack-b384"),
     (odtrack_l384, "odtrack-l384"),
@@ -127,3 +141,4 @@ for _factory, _variant in (
     (odtrack_test, "odtrack-test"),
 ):
     _factory.describe = functools.partial(describe, _variant)  # type: ignore[attr-defined]
+    _factory.check_checkpoint = functools.partial(check_checkpoint, _variant)  # type: ignore[attr-defined]

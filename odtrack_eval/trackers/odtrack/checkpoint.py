@@ -151,7 +151,12 @@ def read_checkpoint(path: str | Path) -> RawCheckpoint:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+    """The cause in one line, without torch's advice to retry with ``weights_only=False`` (which would
+    run whatever code the file carries: never to be suggested)."""
+    text = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if text and text[0].startswith("Weights only load failed"):
+        detail = [line for line in text[1:] if not line.startswith(("Please file an issue", "Check the documentation"))]
+        return f"the safe loader refused it: {detail[0] if detail else 'unreadable content'}"
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
@@ -265,8 +270,14 @@ def load_state_dict_checked(
     model: nn.Module, sd: dict[str, torch.Tensor], raw: RawCheckpoint, cfg: OdtrackConfig
 ) -> CheckpointInfo:
     """Strict load: every missing, unexpected or mis-shaped entry is listed in one error."""
-    path = raw.path
-    own = model.state_dict()
+    _check_entries(model.state_dict(), sd, raw, cfg)
+    model.load_state_dict(sd, strict=True)
+    return _info(raw, sd)
+
+
+def _check_entries(own: Mapping[str, torch.Tensor], sd: Mapping[str, torch.Tensor], raw: RawCheckpoint,
+                   cfg: OdtrackConfig) -> None:  # fmt: skip
+    """Raise :class:`CheckpointKeysError` listing every missing, unexpected or mis-shaped entry."""
     missing = [k for k in own if k not in sd]
     unexpected = [k for k in sd if k not in own]
     mismatched = [
@@ -276,9 +287,24 @@ def load_state_dict_checked(
     ]
     if missing or unexpected or mismatched:
         raise CheckpointKeysError(
-            path, missing, unexpected, mismatched, expected=f"the {len(own)} entries of {cfg.name}"
+            raw.path, missing, unexpected, mismatched, expected=f"the {len(own)} entries of {cfg.name}"
         )
-    model.load_state_dict(sd, strict=True)
+
+
+def verify_checkpoint(path: str | Path, cfg: OdtrackConfig) -> CheckpointInfo:
+    """Everything :func:`load_checkpoint` checks (safe unpickling, variant, every key and shape), against a
+    model built on torch's meta device: no weights are loaded and no memory is used for the model."""
+    from odtrack_eval.trackers.odtrack.model import ODTrackNet
+
+    sd, raw = read_state_dict(path, cfg)
+    with torch.device("meta"):
+        model = ODTrackNet(cfg)
+    _check_entries(model.state_dict(), sd, raw, cfg)
+    return _info(raw, sd)
+
+
+def _info(raw: RawCheckpoint, sd: Mapping[str, torch.Tensor]) -> CheckpointInfo:
+    path = raw.path
     epoch = raw.content.get("epoch") if isinstance(raw.content, Mapping) else None
     return CheckpointInfo(
         str(path),
