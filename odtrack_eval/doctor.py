@@ -50,14 +50,17 @@ def opencv_check() -> Check:
         return Check(
             "opencv", False, f"{CONTRIB} is not installed (cv2 {version} comes from {others or 'elsewhere'})"
         )
-    if others or not has:
+    if not has:
         return Check(
             "opencv",
             False,
-            f"cv2 {version} is shadowed by {', '.join(others) or 'another build'}; contrib trackers "
-            f"{'missing' if not has else 'present'} — run `odtrack-eval doctor --fix`",
+            f"cv2 {version} is shadowed by {', '.join(others) or 'another build'}; contrib trackers missing "
+            "— run `odtrack-eval doctor --fix`",
         )
-    return Check("opencv", True, f"cv2 {version} from {CONTRIB} {contrib}, contrib trackers present")
+    # The contrib build's cv2 is the one that imports: nothing to repair (reinstalling it would only
+    # download it again). Another OpenCV wheel beside it shares the cv2 folder; it is named, not removed.
+    also = f"; also installed: {', '.join(others)} (harmless while cv2 is the contrib build)" if others else ""
+    return Check("opencv", True, f"cv2 {version} from {CONTRIB} {contrib}, contrib trackers present{also}")
 
 
 def _import_check(module: str, dist: str, required: bool, why: str) -> Check:

@@ -275,6 +275,22 @@ def default_protocol(tag: str) -> str:
     return DEFAULT_PROTOCOL_BY_TAG.get(tag, DEFAULT_PROTOCOL)
 
 
+#: Benchmarks scored by multistart (VOT) protocols; every other benchmark by the one-pass ones.
+MULTISTART_BENCHMARKS = frozenset({"vot2020"})
+
+
+def mismatch(protocol: Any, tag: str, dataset_name: str) -> str | None:
+    """Why ``protocol`` cannot score benchmark ``tag`` (None: it can): one-pass protocols score one-pass
+    benchmarks, multistart protocols VOT ones."""
+    one_pass = isinstance(protocol, Protocol)
+    if one_pass == (tag not in MULTISTART_BENCHMARKS):
+        return None
+    same_kind = [n for n, p in PROTOCOLS.items() if isinstance(p, Protocol) != one_pass]
+    kind = "multistart (VOT)" if one_pass else "one-pass"
+    return (f"protocol {protocol.name} does not apply to {dataset_name}: it is scored with the {kind} protocols "
+            f"({', '.join(same_kind)})")  # fmt: skip
+
+
 def register_protocol(protocol: Protocol) -> None:
     """Add a protocol (used by modules defining benchmark-specific protocols)."""
     PROTOCOLS[protocol.name] = protocol

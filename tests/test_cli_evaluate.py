@@ -76,3 +76,22 @@ def test_bad_names_and_paths_are_one_line_errors(tmp_path: Path, args: list[str]
     out = _run("evaluate", *args, "-r", str(tmp_path))
     assert out.returncode == 2
     assert message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_protocol_of_the_other_kind_is_refused_before_loading(tmp_path) -> None:
+    from odtrack_eval.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "-d", "otb100", "--root", str(tmp_path / "nowhere"), "-r", str(tmp_path), "-p", "vot2020"])
+    assert exc.value.code == 2
+
+
+def test_mismatch_names_the_benchmark_and_the_right_protocols() -> None:
+    from odtrack_eval.protocols import get_protocol, mismatch
+
+    text = mismatch(get_protocol("vot2020"), "otb", "otb100")
+    assert text is not None and "protocol vot2020 does not apply to otb100" in text and "odtrack" in text
+    text = mismatch(get_protocol("odtrack"), "vot2020", "vot2020")
+    assert text is not None and "vot2020-legacy" in text
+    assert mismatch(get_protocol("odtrack"), "lasot", "lasot") is None
+    assert mismatch(get_protocol("vot2020"), "vot2020", "vot2020") is None

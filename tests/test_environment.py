@@ -17,16 +17,21 @@ def test_cv2_is_the_contrib_build_with_its_trackers() -> None:
 
     for name in ("CSRT", "KCF", "MIL", "MOSSE"):
         assert hasattr(cv2.legacy, f"Tracker{name}_create"), f"cv2.legacy.Tracker{name}_create missing"
-    present = []
-    for dist in SHADOWING:
-        try:
-            present.append(f"{dist} {metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            pass
-    assert not present, (
-        f"OpenCV wheels shadowing opencv-contrib-python-headless: {present} (odtrack-eval doctor --fix)"
-    )
-    assert opencv_check().ok
+    # Another OpenCV wheel may be installed beside it (vot-toolkit pulls opencv-python): harmless as long as
+    # the cv2 that imports is the contrib build's, which doctor --fix then leaves alone (no reinstall).
+    check = opencv_check()
+    assert check.ok, check.detail
+    assert cv2.__version__.split("+")[0] in metadata.version("opencv-contrib-python-headless")
+    others = [d for d in SHADOWING if _installed(d)]
+    assert all(d in check.detail for d in others)  # named, not hidden
+
+
+def _installed(dist: str) -> bool:
+    try:
+        metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def test_reference_packages_import() -> None:
@@ -54,3 +59,16 @@ def test_cli_help_runs(command: list[str]) -> None:
     out = subprocess.run([sys.executable, "-m", "odtrack_eval", *command], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "Usage" in out.stdout
+
+
+def test_doctor_fix_leaves_a_working_contrib_build_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No reinstall (a 73 MB download) when cv2 already is the contrib build."""
+    import odtrack_eval.cli.doctor as doctor_cli
+    from odtrack_eval.cli import main
+
+    assert opencv_check().ok
+    monkeypatch.setattr(doctor_cli, "fix_opencv", lambda: pytest.fail("reinstalled a working OpenCV"))
+    monkeypatch.setattr(doctor_cli, "compile_kernels", lambda: None)
+    with pytest.raises(SystemExit) as exc:
+        main(["doctor", "--fix"])
+    assert exc.value.code in (0, None)

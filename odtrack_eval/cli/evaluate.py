@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
-from odtrack_eval.datasets import load_dataset
+from odtrack_eval.datasets import get_spec, load_dataset
 from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, default_protocol, get_protocol
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, default_protocol, get_protocol, mismatch
 from odtrack_eval.report import tables
 from odtrack_eval.results.selection import TRACKER_HELP
 from odtrack_eval.vot.protocol import VotProtocol
@@ -59,8 +59,10 @@ def load_for_protocol(
     ``command`` names a command that handles one-pass (OPE-family) protocols only; a VOT protocol
     then gets a clear error instead of a failure deep inside.
     """
-    if protocol is not None:
-        get_protocol(protocol)  # fail on a typo before loading anything
+    if protocol is not None:  # a typo or a protocol of the other kind fails before anything is loaded
+        problem = mismatch(get_protocol(protocol), get_spec(dataset).tag, dataset)
+        if problem is not None:
+            raise OdtrackEvalError(problem)
     ds = load_dataset(dataset, resolve_dataset_root(dataset, root), cache=cache, **options)
     proto = get_protocol(protocol or default_protocol(ds.tag))
     if command is not None and not isinstance(proto, Protocol):

@@ -233,7 +233,7 @@ def drop_missing(
     )
     if not allow_missing:
         raise LayoutError(
-            msg + ". Pass sequences=[...] to load a subset, or allow_missing=True to drop them."
+            msg + ". Complete the download, or evaluate the sequences you have: --sequence NAME (repeatable)."
         )
     warnings.warn(msg + "; dropped (allow_missing=True)", UserWarning, stacklevel=3)
     return kept

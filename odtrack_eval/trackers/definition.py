@@ -61,6 +61,8 @@ class TrackerDefinition:
     results_tracker: str = ""
     results_param: str = "default"
     source: str = ""
+    #: The checkpoint came from the command line (``--checkpoint``), not the definition file.
+    checkpoint_given: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.results_tracker:
@@ -70,7 +72,7 @@ class TrackerDefinition:
         """A copy using ``path`` (e.g. from ``--checkpoint``) instead of the file's checkpoint."""
         if path is None:
             return self
-        return replace(self, checkpoint=Path(path).expanduser())
+        return replace(self, checkpoint=Path(path).expanduser(), checkpoint_given=True)
 
     def check_checkpoint(self) -> None:
         """Raise :class:`CheckpointError` unless the checkpoint (if any) is a readable file."""
@@ -78,7 +80,7 @@ class TrackerDefinition:
             return
         ckpt = self.checkpoint
         unresolved = re.findall(r"\$\{?(\w+)", str(ckpt))
-        hint = "; pass --checkpoint PATH to use another file"
+        hint = "" if self.checkpoint_given else "; pass --checkpoint PATH to use another file"
         if unresolved:
             hint = f"; set the environment variable {', '.join(sorted(set(unresolved)))}" + hint
         if not ckpt.is_file():
