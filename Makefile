@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch (an unpinned torch pulls several GB of CUDA wheels). On a GPU machine:
 #   make install-test TORCH_SPEC='torch --index-url ...'   or install torch yourself first.
 TORCH_SPEC ?= torch==2.13.0
-# `make demo` needs the package alone (~0.4 GB); `make test` adds torch, vot-toolkit, got10k and ray (~2 GB).
+# `make demo` needs the package alone (~0.9 GB); `make test` adds torch, vot-toolkit, got10k and ray (~2 GB).
 STAMP := $(VENV)/.installed
 STAMP_TEST := $(VENV)/.installed-test
 

@@ -131,7 +131,7 @@ def compile_kernels() -> None:
     gts = [np.column_stack([rng.integers(1, 100, (30, 2)), rng.integers(5, 50, (30, 2))]).astype(float)
            for _ in range(3)]  # fmt: skip
     paths = [Path(f"s{i}.txt") for i in range(len(gts))]
-    texts = [("\n".join(",".join(repr(v) for v in row) for row in gt + 1.5) + "\n").encode() for gt in gts]
+    texts = [("\n".join(",".join(repr(v) for v in row) for row in (gt + 1.5).tolist()) + "\n").encode() for gt in gts]
     boxes = parse_tables(texts, paths, 4, "x,y,w,h", compiled)
     parse_tables([b"0.01\n0.02\n"], paths[:1], None, "seconds per frame", compiled)
     for truth_boxes in (gts, [_read_only(g) for g in gts]):  # freshly parsed, and shared from the memo

@@ -95,3 +95,37 @@ def test_mismatch_names_the_benchmark_and_the_right_protocols() -> None:
     assert text is not None and "vot2020-legacy" in text
     assert mismatch(get_protocol("odtrack"), "lasot", "lasot") is None
     assert mismatch(get_protocol("vot2020"), "vot2020", "vot2020") is None
+
+
+def test_missing_things_are_explained_in_cli_words(tmp_path) -> None:
+    """A benchmark with sequences missing names --sequence; results missing for a sequence name --allow-missing;
+    a --checkpoint that does not exist is not answered with "pass --checkpoint"."""
+    import numpy as np
+
+    from odtrack_eval.datasets import load_dataset
+    from odtrack_eval.errors import LayoutError
+    from odtrack_eval.evaluation import evaluate_folder
+    from odtrack_eval.protocols import get_protocol
+    from odtrack_eval.trackers.definition import CheckpointError, TrackerDefinition
+
+    annos = tmp_path / "annos"
+    (annos / "absent").mkdir(parents=True)
+    for name in ("cat-1", "cat-2"):
+        np.savetxt(annos / f"{name}.txt", np.ones((5, 4)), fmt="%d", delimiter=",")
+        np.savetxt(annos / "absent" / f"{name}.txt", np.zeros(5), fmt="%d")
+    (annos / "testing_set.txt").write_text("cat-1\ncat-2\ncat-3\n")
+    with pytest.raises(LayoutError) as err:
+        load_dataset("lasot", annos, cache=False)
+    assert "--sequence NAME" in str(err.value) and "sequences=[" not in str(err.value)
+    ds = load_dataset("lasot", annos, cache=False, sequences=["cat-1", "cat-2"])
+    (tmp_path / "r" / "trk").mkdir(parents=True)
+    (tmp_path / "r" / "trk" / "cat-1.txt").write_text("1,1,1,1\n" * 5)
+    ev = evaluate_folder(ds, tmp_path / "r", get_protocol("odtrack"), cache=False)
+    assert "no result file for 1 of 2 sequences" in ev.errors["trk"] and "--allow-missing" in ev.errors["trk"]
+    given = TrackerDefinition("t", "x:y", source="test").with_checkpoint(tmp_path / "nope.pth")
+    with pytest.raises(CheckpointError) as cerr:
+        given.check_checkpoint()
+    assert "does not exist" in str(cerr.value) and "--checkpoint" not in str(cerr.value)
+    from_file = TrackerDefinition("t", "x:y", checkpoint=tmp_path / "nope.pth", source="defs/t.toml")
+    with pytest.raises(CheckpointError, match="pass --checkpoint PATH"):
+        from_file.check_checkpoint()

@@ -72,3 +72,11 @@ def test_doctor_fix_leaves_a_working_contrib_build_alone(monkeypatch: pytest.Mon
     with pytest.raises(SystemExit) as exc:
         main(["doctor", "--fix"])
     assert exc.value.code in (0, None)
+
+
+def test_compile_kernels_runs_the_real_code_paths() -> None:
+    """What `doctor --fix` runs after an install (here the kernels load from numba's cache)."""
+    pytest.importorskip("numba")
+    from odtrack_eval.doctor import compile_kernels
+
+    compile_kernels()
