@@ -172,3 +172,17 @@ def test_unknown_command_still_suggests() -> None:
     proc = _run(_MAIN, "evalute")
     assert proc.returncode == 2
     assert "No such command 'evalute'. Did you mean 'evaluate'?" in proc.stderr
+
+
+def test_flags_show_no_type_in_help() -> None:
+    """typer 0.26+ printed `<bool>` after every flag, which made users type `--attributes true`."""
+    import os
+    import subprocess
+    import sys
+
+    for args in (["--help"], ["evaluate", "--help"], ["run", "--help"]):
+        out = subprocess.run([sys.executable, "-m", "odtrack_eval", *args], capture_output=True, text=True,
+                             env={**os.environ, "COLUMNS": "120"})  # fmt: skip
+        assert out.returncode == 0 and "<bool>" not in out.stdout, out.stdout
+    assert "--attributes" in subprocess.run([sys.executable, "-m", "odtrack_eval", "evaluate", "--help"],
+                                            capture_output=True, text=True).stdout  # fmt: skip
