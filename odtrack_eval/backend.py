@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from functools import cache
 from types import ModuleType
 
+from odtrack_eval.hashing import check_unchanged
 from odtrack_eval.system import gc_paused
 
 ENV_VAR = "ODTRACK_EVAL_JIT"
@@ -128,7 +129,9 @@ def load_kernel(module: str) -> ModuleType | None:
         if error is not None:
             _warn_once(error)
             return None
-        return importlib.import_module(module)
+        kernel = importlib.import_module(module)
+    check_unchanged(kernel.__file__)  # the code the cache keys of this process name (hashing.source_digest)
+    return kernel
 
 
 @cache

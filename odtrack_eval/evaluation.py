@@ -31,6 +31,7 @@ from odtrack_eval.errors import OdtrackEvalError, ResultsError
 from odtrack_eval.hashing import KeyBuilder, source_digest
 from odtrack_eval.metrics.aggregation import OPEResult, tracking_fps
 from odtrack_eval.metrics.ope import RUN_KEYS, run_statistics
+from odtrack_eval.metrics.preparation import TruthCache
 from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.layout import TrackerRuns, discover_trackers
@@ -50,6 +51,9 @@ WARN_KINDS = ("looks_like_corners", "length_mismatch", "zero_size")
 EVALUATION_CODE = (
     "odtrack_eval.evaluation",
     "odtrack_eval.textio",
+    "odtrack_eval.parallel",
+    "odtrack_eval.results.layout",
+    "odtrack_eval.results.reading",
     "odtrack_eval.results.listing",
     "odtrack_eval.results.reader",
     "odtrack_eval.results.validation",
@@ -60,6 +64,9 @@ EVALUATION_CODE = (
     "odtrack_eval.errors",
 )
 _STORE_KIND = "ope"
+#: The key of the code that runs: hashed when this module is imported (a file edited on disk later must
+#: not lend its name to numbers of the code loaded before), with the numpy version that computes.
+_CODE_KEY = f"{source_digest(EVALUATION_CODE)}\0numpy {np.__version__}"
 
 
 @dataclass
@@ -147,9 +154,11 @@ def evaluate_folder(
     store = resolve_store(cache)
     base_key = _base_key(truths, proto) if store is not None else ""
     lookup = store is not None and store.holds(_STORE_KIND)  # (entries written below are other trackers')
+    shared = TruthCache()  # what every tracker derives from the same ground truth, for this evaluation only
     for entry, listings in usable:
         try:
-            result, warnings = _evaluate_entry(entry, listings, truths, proto, out.backend, store, base_key, lookup)
+            result, warnings = _evaluate_entry(entry, listings, truths, proto, out.backend, store, base_key, lookup,
+                                               shared)  # fmt: skip
         except OdtrackEvalError as exc:
             out.errors[entry.name] = str(exc)
             continue
@@ -176,7 +185,7 @@ def _base_key(truths: list[SequenceTruth], protocol: Protocol) -> str:
     """The part of every entry's key this evaluation shares: code, protocol, ground truth."""
     return (
         KeyBuilder("ope-evaluation")
-        .text(source_digest(EVALUATION_CODE))
+        .text(_CODE_KEY)
         .text(repr(protocol))
         .text(truth_digest(truths))
         .hexdigest()
@@ -202,7 +211,8 @@ def _evaluate_entry(
     backend: Backend,
     store: ArrayStore | None,
     base_key: str,
-    lookup: bool = True,
+    lookup: bool,
+    shared: TruthCache,
 ) -> tuple[OPEResult, list[str]]:
     """One tracker: the cached outcome for exactly its files' bytes, or a fresh one (stored).
 
@@ -224,7 +234,7 @@ def _evaluate_entry(
             if outcome is not None:
                 return _result(entry, outcome, listings, protocol, names)
     tables, digests = read_files(paths, file_parser(listings, backend))
-    outcome = _score_entry(listings, tables, truths, protocol, backend)
+    outcome = _score_entry(listings, tables, truths, protocol, backend, shared)
     if store is not None:
         store.put(_STORE_KIND, _entry_key(base_key, listings, digests), _encode(*outcome))
     return _result(entry, outcome, listings, protocol, names)
@@ -237,7 +247,7 @@ _Outcome = tuple[list[dict[str, np.ndarray]], float | None, list[tuple[int, int,
 
 def _score_entry(
     listings: list[RunListing], tables: list[np.ndarray], truths: list[SequenceTruth], protocol: Protocol,
-    backend: Backend,
+    backend: Backend, shared: TruthCache,
 ) -> _Outcome:  # fmt: skip
     """Validation → preparation → scoring of one entry's parsed files (pure: tables in, numbers out)."""
     runs, times, findings = [], [], []
@@ -253,7 +263,7 @@ def _score_entry(
         for f in validate_run(boxes, gts, listing.box_paths, backend):
             if f.kind in WARN_KINDS:
                 findings.append((r, listing.box_paths.index(f.path), f.kind, f.message, f.line, f.count))
-    stats = run_statistics(truths, runs, protocol, backend)
+    stats = run_statistics(truths, runs, protocol, backend, shared)
     return stats, tracking_fps(times), findings
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 from blake3 import blake3
 
+from odtrack_eval.errors import OdtrackEvalError
+
 __all__ = ["content_digest", "read_bytes", "KeyBuilder", "source_digest"]
 
 
@@ -85,10 +87,20 @@ class KeyBuilder:
         return self._h.hexdigest()
 
 
+#: The digest of every source file hashed by :func:`source_digest` in this process, at the time it was
+#: hashed: :func:`check_unchanged` compares a module imported later against it.
+_HASHED_SOURCES: dict[str, bytes] = {}
+
+
 @cache
 def source_digest(modules: tuple[str, ...]) -> str:
     """Hash of the source files of ``modules`` (packages: every ``.py`` file in them), found without
-    importing them: any change to the code that computes a cached value changes its keys."""
+    importing them: any change to the code that computes a cached value changes its keys.
+
+    Call it when the code is imported (the result is kept for the process), so the keys name the code
+    that runs; a module imported later (the compiled kernels load lazily) is checked against what was
+    hashed by :func:`check_unchanged`.
+    """
     h = KeyBuilder("source")
     for name in modules:
         spec = importlib.util.find_spec(name)
@@ -97,5 +109,21 @@ def source_digest(modules: tuple[str, ...]) -> str:
         origin = Path(spec.origin)
         files = sorted(origin.parent.rglob("*.py")) if spec.submodule_search_locations else [origin]
         for file in files:
-            h.text(f"{name}:{file.relative_to(origin.parent)}").raw(content_digest(file.read_bytes()))
+            digest = content_digest(file.read_bytes())
+            _HASHED_SOURCES.setdefault(str(file.resolve()), digest)
+            h.text(f"{name}:{file.relative_to(origin.parent)}").raw(digest)
     return h.hexdigest()
+
+
+class CodeChangedError(OdtrackEvalError):
+    """A module's source changed on disk after this process hashed it for cache keys."""
+
+
+def check_unchanged(path: str | Path) -> None:
+    """Raise :class:`CodeChangedError` if ``path`` (a module just imported) differs from the source this
+    process hashed for its cache keys (an update installed while a long process ran): its numbers must
+    not be stored under keys that name other code."""
+    key = str(Path(path).resolve())
+    recorded = _HASHED_SOURCES.get(key)
+    if recorded is not None and content_digest(Path(path).read_bytes()) != recorded:
+        raise CodeChangedError(f"{path} changed on disk while this process was running; run the command again")

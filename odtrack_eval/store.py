@@ -46,10 +46,14 @@ MARKER = ".odtrack-eval-cache"
 _MARKER_TEXT = "odtrack-eval results cache: every file below was written by odtrack-eval and may be deleted\n"
 _MAGIC = b"ODTEVAL\x04"
 _ENTRY = re.compile(r"^[0-9a-f]{64}\.bin$")
-#: Names of entry files of earlier formats (``tables-v3/<key>.npy``, its ``seen/`` hints) and of their
-#: interrupted writes: clearing recognises these too, and nothing else.
-_LEGACY_FILE = re.compile(r"^(\.tmp-.*\.(npy|bin)|[0-9a-f]{64}(\.npy)?)$")
-_FORMAT_DIR = re.compile(r"^(v\d+|tables-v\d+|ope-curves-v\d+)$")
+_TEMP = re.compile(r"^\.tmp-[^/]*\.bin$")
+#: The layout this store writes: ``<root>/v<N>/<kind>/<key>.bin`` (and ``.tmp-*.bin`` while writing).
+#: Earlier versions of the package wrote ``<root>/tables-v<N>/<key>.npy`` and ``.../seen/<key>``. Clearing
+#: deletes files in exactly these places with exactly these names, and nothing else.
+_FORMAT_DIR = re.compile(r"^v\d+$")
+_LEGACY_DIR = re.compile(r"^tables-v\d+$")
+_LEGACY_ENTRY = re.compile(r"^([0-9a-f]{64}\.npy|\.tmp-[^/]*\.npy)$")
+_LEGACY_SEEN = re.compile(r"^[0-9a-f]{64}$")
 _KIND = re.compile(r"^[a-z0-9-]+$")
 _HEADER_LIMIT = 1 << 20
 _ALIGN = 64
@@ -161,8 +165,8 @@ class ArrayStore:
         if problem is None:
             try:
                 return _decode(memoryview(data)[_HEAD_SIZE:])  # (a view: slicing bytes would copy them)
-            except (ValueError, TypeError, KeyError, IndexError) as exc:
-                problem = f"has an unreadable payload ({exc})"
+            except (ValueError, TypeError, KeyError, IndexError, OverflowError, MemoryError) as exc:
+                problem = f"has an unreadable payload ({type(exc).__name__}: {exc})"
         self._damaged(path, problem)
         return None
 
@@ -206,7 +210,8 @@ class ArrayStore:
         if marker.is_file():
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        foreign = [p.name for p in self.directory.iterdir() if p.name != MARKER and not _FORMAT_DIR.match(p.name)]
+        # Only an empty folder, or one holding nothing but earlier versions' caches, becomes this store.
+        foreign = [p.name for p in self.directory.iterdir() if p.name != MARKER and not _LEGACY_DIR.match(p.name)]
         if foreign:
             raise OSError(f"{self.directory} holds files that are not odtrack-eval's ({foreign[0]}, ...); "
                           f"set {ENV_VAR} to an empty or new folder")  # fmt: skip
@@ -227,16 +232,17 @@ class ArrayStore:
             return []
         out = []
         for folder in _format_dirs(self.directory):
-            files = [e for e in _walk(folder) if e.is_file(follow_symlinks=False)]
-            out.append((folder.name, len(files), sum(e.stat(follow_symlinks=False).st_size for e in files)))
+            files = _own_files(folder)
+            out.append((folder.name, len(files), sum(_size(f) for f in files)))
         return out
 
     def clear(self, stale_only: bool = False) -> ClearReport:
         """Delete this store's entry files (only older formats' with ``stale_only``).
 
-        Refuses (:class:`ValueError`) a folder without :data:`MARKER`. Deletes only files named like
-        entries inside format folders, never follows symbolic links, and removes folders only when
-        they are empty; what could not be removed is counted in the report.
+        Refuses (:class:`ValueError`) a folder without :data:`MARKER`. Deletes only files with the names
+        this store (or an earlier version) writes, in the places it writes them, never following a
+        symbolic link, and removes those folders only when they are empty; what could not be removed
+        is counted in the report.
         """
         if not self.directory.is_dir():
             return ClearReport(0, 0)
@@ -249,19 +255,18 @@ class ArrayStore:
         for folder in _format_dirs(self.directory):
             if stale_only and folder.name == FORMAT_VERSION:
                 continue
-            for entry in _walk(folder):
-                if not entry.is_file(follow_symlinks=False) or not (_ENTRY.match(entry.name) or
-                                                                    _LEGACY_FILE.match(entry.name)):  # fmt: skip
-                    continue
+            for file in _own_files(folder):
                 try:
-                    size = entry.stat(follow_symlinks=False).st_size
-                    os.unlink(entry.path)
+                    size = _size(file)
+                    os.unlink(file)
                 except OSError as exc:
                     failed += 1
-                    first_error = first_error or f"{entry.path}: {exc.strerror or exc}"
+                    first_error = first_error or f"{file}: {exc.strerror or exc}"
                     continue
                 removed, freed = removed + 1, freed + size
-            _remove_empty_dirs(folder)
+            for sub in _own_dirs(folder):
+                _rmdir(sub)
+            _rmdir(folder)
         return ClearReport(removed, freed, failed, first_error)
 
 
@@ -292,36 +297,53 @@ def _verify(data: bytes, key: str) -> str | None:
     return None
 
 
-def _format_dirs(root: Path) -> list[Path]:
-    """Sub-folders of ``root`` named like format folders (real folders, not links)."""
+def _subdirs(folder: Path, pattern: re.Pattern[str]) -> list[Path]:
+    """Real (not linked) sub-folders of ``folder`` whose names match ``pattern``."""
     try:
-        entries = list(os.scandir(root))
+        with os.scandir(folder) as entries:
+            return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False) and pattern.match(e.name))
     except OSError:
         return []
-    return sorted(Path(e.path) for e in entries if e.is_dir(follow_symlinks=False) and _FORMAT_DIR.match(e.name))
 
 
-def _walk(folder: Path) -> list[os.DirEntry]:
-    """Every entry below ``folder``, depth first, without following symbolic links."""
-    out: list[os.DirEntry] = []
+def _files(folder: Path, pattern: re.Pattern[str]) -> list[Path]:
+    """Real (not linked) files directly in ``folder`` whose names match ``pattern``."""
     try:
-        entries = list(os.scandir(folder))
+        with os.scandir(folder) as entries:
+            return sorted(Path(e.path) for e in entries if e.is_file(follow_symlinks=False) and pattern.match(e.name))
     except OSError:
-        return out
-    for e in entries:
-        if e.is_dir(follow_symlinks=False):
-            out += _walk(Path(e.path))
-        out.append(e)
-    return out
+        return []
 
 
-def _remove_empty_dirs(folder: Path) -> None:
-    for entry in _walk(folder):
-        if entry.is_dir(follow_symlinks=False):
-            try:
-                os.rmdir(entry.path)
-            except OSError:
-                pass
+def _format_dirs(root: Path) -> list[Path]:
+    """This store's format folders and earlier versions' (real folders, not links)."""
+    return sorted(_subdirs(root, _FORMAT_DIR) + _subdirs(root, _LEGACY_DIR))
+
+
+_SEEN_DIR = re.compile(r"^seen$")
+
+
+def _own_dirs(folder: Path) -> list[Path]:
+    """The sub-folders of a format folder that hold its entries (``<kind>/``, or ``seen/`` of old)."""
+    return _subdirs(folder, _SEEN_DIR if _LEGACY_DIR.match(folder.name) else _KIND)
+
+
+def _own_files(folder: Path) -> list[Path]:
+    """The files of a format folder this store (or an earlier version) wrote, by place and name."""
+    if _LEGACY_DIR.match(folder.name):
+        return _files(folder, _LEGACY_ENTRY) + [f for seen in _own_dirs(folder) for f in _files(seen, _LEGACY_SEEN)]
+    return [f for kind in _own_dirs(folder) for pattern in (_ENTRY, _TEMP) for f in _files(kind, pattern)]
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:  # (removed meanwhile)
+        return 0
+
+
+def _rmdir(folder: Path) -> None:
+    """Remove ``folder`` if it is an empty real folder (never through a link)."""
     try:
         if not stat.S_ISLNK(os.lstat(folder).st_mode):
             os.rmdir(folder)
@@ -332,12 +354,21 @@ def _remove_empty_dirs(folder: Path) -> None:
 StoreOption = ArrayStore | str | Path | bool | None
 
 
+_DEFAULT_STORES: dict[Path, ArrayStore] = {}
+
+
 def resolve_store(option: StoreOption) -> ArrayStore | None:
-    """``True`` → default location; ``False``/``None`` → no store; a path or :class:`ArrayStore` → that."""
+    """``True`` → default location; ``False``/``None`` → no store; a path or :class:`ArrayStore` → that.
+
+    ``True`` gives one object per folder in a process, so a command that loads a dataset and evaluates
+    warns once about a damaged or unwritable cache, not once per stage."""
     if option is None or option is False:
         return None
     if option is True:
-        return ArrayStore()
+        directory = default_store_dir()
+        if directory not in _DEFAULT_STORES:
+            _DEFAULT_STORES[directory] = ArrayStore(directory)
+        return _DEFAULT_STORES[directory]
     if isinstance(option, ArrayStore):
         return option
     return ArrayStore(option)

@@ -163,7 +163,8 @@ def test_a_change_of_evaluation_code_changes_every_key(setup, scored, monkeypatc
     ds, results, cache = setup
     first = _scores(ds, results, cache)
     assert len(scored) == 2
-    monkeypatch.setattr(ev, "source_digest", lambda modules: "edited metric code")
+    assert ev._CODE_KEY.startswith(ev.source_digest(EVALUATION_CODE))
+    monkeypatch.setattr(ev, "_CODE_KEY", "edited metric code")
     assert _scores(ds, results, cache) == first and len(scored) == 4  # recomputed, not served
 
 
@@ -189,7 +190,6 @@ def test_the_key_covers_every_module_an_evaluation_runs(tmp_path: Path) -> None:
         "odtrack_eval.backend": "picks between implementations that give the same bits (tested)",
         "odtrack_eval.hashing": "builds keys",
         "odtrack_eval.store": "stores and verifies entries",
-        "odtrack_eval.parallel": "runs work in threads, results in order (tested)",
         "odtrack_eval.system": "counts CPUs",
         "odtrack_eval.sequence": "its data enter the key through SequenceTruth",
         "odtrack_eval.results": "package of the stages below",
@@ -293,3 +293,31 @@ def test_an_empty_store_is_not_looked_up_and_a_rerun_only_hashes(setup, scored, 
     monkeypatch.setattr(ev, "read_files", lambda *a, **k: parses.append(1) or real_read(*a, **k))
     assert _scores(ds, results, cache) == first
     assert lookups == [4, 4] and parses == []  # a rerun hashes each tracker's files and parses nothing
+
+
+def test_ground_truth_edited_in_place_between_evaluations_is_seen(setup, tmp_path: Path) -> None:
+    """Nothing derived from the ground truth outlives an evaluation: editing the arrays in place (a user
+    correcting annotations in a notebook) changes the next evaluation, cached or not."""
+    ds, results, cache = setup
+    before = _scores(ds, results, cache)
+    assert _scores(ds, results, False) == before
+    for seq in ds:
+        seq.ground_truth[:, 0] += 40  # (in place: the same array objects)
+    moved = _scores(ds, results, False)
+    assert moved["trk"]["auc"] < before["trk"]["auc"] - 10
+    assert _scores(ds, results, cache) == moved  # the store is keyed by the edited content
+
+
+def test_a_kernel_changed_on_disk_after_its_code_was_hashed_is_refused(tmp_path: Path, monkeypatch) -> None:
+    from odtrack_eval import hashing
+
+    module = tmp_path / "fake_kernel.py"
+    module.write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    hashing.source_digest.cache_clear()
+    hashing.source_digest(("fake_kernel",))
+    hashing.check_unchanged(module)  # as hashed: fine
+    module.write_text("X = 2\n")  # an update installed while the process runs
+    with pytest.raises(hashing.CodeChangedError, match="changed on disk"):
+        hashing.check_unchanged(module)
+    hashing.source_digest.cache_clear()

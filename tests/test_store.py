@@ -208,3 +208,22 @@ def test_holds_says_whether_a_kind_has_entries(tmp_path: Path) -> None:
     assert not store.holds("ope") and store.holds("figures")
     store.put("ope", KEY_B, [np.array([1.0])])
     assert store.holds("ope")
+
+
+def test_a_folder_that_only_looks_like_a_cache_is_neither_adopted_nor_emptied(tmp_path: Path) -> None:
+    """Someone's own `v1/objects/<64 hex>` folder: not an earlier cache of ours, so the store refuses the
+    folder; and in a real cache folder, files outside the exact places entries go are never deleted."""
+    theirs = tmp_path / "adopt" / "v1" / "objects" / ("e" * 64)
+    theirs.parent.mkdir(parents=True)
+    theirs.write_text("their data")
+    store = ArrayStore(tmp_path / "adopt")
+    with pytest.warns(UserWarning, match="not odtrack-eval's"):
+        store.put("ope", KEY_A, [np.array([1.0])])
+    assert not store.is_ours() and theirs.read_text() == "their data"
+    ours = ArrayStore(tmp_path / "cache")
+    ours.put("ope", KEY_A, [np.array([1.0])])
+    deep = tmp_path / "cache" / FORMAT_VERSION / "ope" / "nested" / (KEY_B + ".bin")
+    deep.parent.mkdir()
+    deep.write_text("not where entries go")
+    report = ours.clear()
+    assert report.removed == 1 and deep.read_text() == "not where entries go"

@@ -13,7 +13,7 @@ import numpy as np
 
 from odtrack_eval.backend import Backend, choose_backend
 from odtrack_eval.metrics.aggregation import OPEResult
-from odtrack_eval.metrics.preparation import prepare_run
+from odtrack_eval.metrics.preparation import TruthCache, prepare_run
 from odtrack_eval.metrics.scoring import score_run
 from odtrack_eval.metrics.truth import SequenceTruth, truths_of
 from odtrack_eval.protocols import Protocol
@@ -31,12 +31,15 @@ def run_statistics(
     runs: Sequence[Sequence[np.ndarray]],
     protocol: Protocol,
     backend: Backend = Backend.NUMPY,
+    shared: TruthCache | None = None,
 ) -> list[dict[str, np.ndarray]]:
     """Per run, the per-sequence statistics (:data:`RUN_KEYS`); ``runs[r][i]`` are run r's boxes of
-    ``truths[i]``; ``protocol`` already resolved for the benchmark (:meth:`Protocol.for_benchmark`)."""
+    ``truths[i]``; ``protocol`` already resolved for the benchmark (:meth:`Protocol.for_benchmark`).
+    ``shared``: what the trackers of one evaluation derive from the same truths (made here when None)."""
+    shared = shared if shared is not None else TruthCache()
     out = []
     for boxes in runs:
-        rc = score_run(prepare_run(truths, boxes, protocol), protocol, backend)
+        rc = score_run(prepare_run(truths, boxes, protocol, shared), protocol, backend)
         out.append({**rc.curves, "success_counts": rc.counts["success"], "frames": rc.frames["success"],
                     "iou_sum": rc.iou_sum, "iou_count": rc.iou_count})  # fmt: skip
     return out

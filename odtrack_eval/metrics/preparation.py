@@ -18,7 +18,7 @@ from odtrack_eval.errors import ResultsError
 from odtrack_eval.metrics.truth import SequenceTruth
 from odtrack_eval.protocols import FrameRule, Protocol
 
-__all__ = ["PreparedRun", "prepare_run", "METRICS", "FAIL", "PASS", "DROP", "SCORED"]
+__all__ = ["PreparedRun", "prepare_run", "TruthCache", "METRICS", "FAIL", "PASS", "DROP", "SCORED"]
 
 #: The three curves of a one-pass evaluation.
 METRICS = ("success", "precision", "norm_precision")
@@ -142,38 +142,56 @@ def _concat_f(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-#: Recently joined ground truths: key = ids of the per-sequence arrays, value = (those arrays, which
-#: keeps the ids from being reused while the entry lives, and the joined arrays). Every tracker and
-#: run of an evaluation joins the same ground truth (22 MB for LaSOT, ~8 ms): once is enough.
-_JOINED_GT: dict[tuple[int, ...], tuple[list[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-_JOINED_GT_SIZE = 4
-_JOINED_GT_LOCK = threading.Lock()
+class TruthCache:
+    """What preparation derives from the ground truth alone (the joined arrays, the frame outcome codes),
+    made once and shared by every tracker and run of one evaluation (LaSOT: ~8 ms to join, ~5 ms of codes).
 
+    One object per evaluation, dropped with it: the truths must not change while it lives (a caller
+    editing ground-truth arrays in place between two evaluations gets fresh ones with a new cache).
+    """
 
-def _joined_ground_truth(gts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(gt joined column-major, its NaN rows, the sequence index of each row), all read-only."""
-    key = tuple(id(g) for g in gts)
-    with _JOINED_GT_LOCK:
-        hit = _JOINED_GT.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], gts, strict=True)):
-        return hit[1]
-    gt = _concat_f(gts)
-    lengths = np.array([len(g) for g in gts], dtype=np.int64)
-    joined = (gt, _nan_rows(gt), np.repeat(np.arange(len(gts)), lengths))
-    for array in joined:
-        array.flags.writeable = False
-    with _JOINED_GT_LOCK:
-        while len(_JOINED_GT) >= _JOINED_GT_SIZE:
-            del _JOINED_GT[next(iter(_JOINED_GT))]
-        _JOINED_GT[key] = (list(gts), joined)
-    return joined
+    def __init__(self) -> None:
+        self._joined: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._codes: dict[tuple[object, ...], tuple[Protocol, dict[str, np.ndarray]]] = {}
+        self._lock = threading.Lock()
 
+    def joined(self, gts: list[np.ndarray], lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(gt joined column-major, its NaN rows, the sequence index of each row), all read-only, for the
+        first ``lengths[i]`` rows of each sequence's ground truth (``gts``)."""
+        key = tuple(lengths)
+        with self._lock:
+            hit = self._joined.get(key)
+        if hit is not None:
+            return hit
+        gt = _concat_f(gts)
+        lengths_a = np.array(lengths, dtype=np.int64)
+        joined = (gt, _nan_rows(gt), np.repeat(np.arange(len(gts)), lengths_a))
+        for array in joined:
+            array.flags.writeable = False
+        with self._lock:
+            self._joined[key] = joined
+        return joined
 
-#: Recently made outcome codes: key = ids of the protocol and the truths, and the frames scored per
-#: sequence; value = (the protocol and truths, kept alive so that their ids cannot be reused, and the
-#: codes). The codes depend on the ground truth, visibility, cover and protocol alone, so every tracker
-#: of an evaluation shares them (~5 ms a tracker for LaSOT).
-_CODES: dict[tuple[object, ...], tuple[tuple[object, ...], dict[str, np.ndarray]]] = {}
+    def codes(
+        self,
+        truths: Sequence[SequenceTruth],
+        lengths: list[int],
+        gt: np.ndarray,
+        nan_gt: np.ndarray,
+        starts: np.ndarray,
+        protocol: Protocol,
+    ) -> dict[str, np.ndarray]:
+        """Per metric, each frame's outcome code (see :func:`_outcome_codes`), made once per protocol and
+        length set."""
+        key = (id(protocol), tuple(lengths))
+        with self._lock:
+            hit = self._codes.get(key)
+        if hit is not None and hit[0] is protocol:
+            return hit[1]
+        forced = _outcome_codes(truths, lengths, gt, nan_gt, starts, protocol)
+        with self._lock:
+            self._codes[key] = (protocol, forced)  # (the protocol is kept: its id cannot be reused meanwhile)
+        return forced
 
 
 def _outcome_codes(
@@ -187,14 +205,8 @@ def _outcome_codes(
     """Per metric, each frame's outcome code (SCORED, FAIL, PASS, DROP): the protocol's frame rules.
 
     ``gt`` is the joined ground truth of the ``lengths`` first rows of each truth (rounded where the
-    protocol rounds boxes, which makes it a new array and the codes are then made anew).
+    protocol rounds boxes).
     """
-    owners: tuple[object, ...] = (protocol, gt, *truths)
-    key = (*(id(o) for o in owners), tuple(lengths))
-    with _JOINED_GT_LOCK:
-        hit = _CODES.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], owners, strict=True)):
-        return hit[1]
     invalid = _invalid_gt(gt, protocol.valid_gt)
     absent = None
     if protocol.use_visibility and any(t.visible is not None for t in truths):
@@ -227,15 +239,20 @@ def _outcome_codes(
             np.copyto(code, np.int8(DROP), where=masked)
         code.flags.writeable = False
         forced[metric] = made[rule] = code
-    with _JOINED_GT_LOCK:
-        while len(_CODES) >= _JOINED_GT_SIZE:
-            del _CODES[next(iter(_CODES))]
-        _CODES[key] = (owners, forced)
     return forced
 
 
-def prepare_run(truths: Sequence[SequenceTruth], boxes: Sequence[np.ndarray], protocol: Protocol) -> PreparedRun:
-    """Apply the protocol's rules to one run (``boxes[i]`` are the results of ``truths[i]``)."""
+def prepare_run(
+    truths: Sequence[SequenceTruth],
+    boxes: Sequence[np.ndarray],
+    protocol: Protocol,
+    shared: TruthCache | None = None,
+) -> PreparedRun:
+    """Apply the protocol's rules to one run (``boxes[i]`` are the results of ``truths[i]``).
+
+    ``shared``: what the runs of one evaluation derive from the same truths (made here when None).
+    """
+    shared = shared if shared is not None else TruthCache()
     preds, gts, lengths, names, padded, sizes = [], [], [], [], [], []
     offset = 0
     for truth, raw in zip(truths, boxes, strict=True):
@@ -270,7 +287,7 @@ def prepare_run(truths: Sequence[SequenceTruth], boxes: Sequence[np.ndarray], pr
     # Column-major: every primitive works on whole columns. pred is a fresh copy owned here, so the
     # steps below may write into it; gt (and what depends on it alone) is shared and read-only.
     pred = _concat_f(preds)
-    gt, nan_gt, seq_index = _joined_ground_truth(gts)
+    gt, nan_gt, seq_index = shared.joined(gts, lengths)
     starts = starts[lengths_a > 0]
 
     if protocol.nan_gt == "error" and nan_gt.any():
@@ -286,6 +303,7 @@ def prepare_run(truths: Sequence[SequenceTruth], boxes: Sequence[np.ndarray], pr
     if protocol.round_boxes:
         pred, gt = np.round(pred), np.round(gt)
 
-    forced = _outcome_codes(truths, lengths, gt, nan_gt, starts, protocol)
+    # (with rounded boxes the codes come from the rounded gt, which the truths and protocol determine too)
+    forced = shared.codes(truths, lengths, gt, nan_gt, starts, protocol)
     bounds = np.concatenate(sizes) if sizes else None
     return PreparedRun(pred, gt, seq_index, forced, len(lengths_a), bounds)

@@ -18,11 +18,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
-__all__ = ["Claims", "folder_lock", "ClaimingTasks", "CLAIMS_DIR"]
+__all__ = ["Claims", "folder_lock", "hold_session", "others_running", "ClaimingTasks", "CLAIMS_DIR"]
 
 CLAIMS_DIR = ".claims"
 T = TypeVar("T")
@@ -32,6 +33,25 @@ def _lock_path(folder: Path, name: str) -> Path:
     return folder / CLAIMS_DIR / f"{name}.lock"
 
 
+_UNSUPPORTED_WARNED: list[bool] = []
+
+
+def _flock(fd: int, operation: int) -> bool:
+    """``flock``; False where another process holds the lock (non-blocking calls). A file system without
+    lock support (ENOLCK, e.g. NFSv3 without lockd) counts as granted, with one warning: runs then do not
+    coordinate (they may track a sequence twice) but never fail, as before locks were used."""
+    try:
+        fcntl.flock(fd, operation)
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        if not _UNSUPPORTED_WARNED:
+            _UNSUPPORTED_WARNED.append(True)
+            warnings.warn(f"file locks are not supported here ({exc.strerror or exc}): runs sharing this "
+                          "results folder will not split the work", stacklevel=3)  # fmt: skip
+    return True
+
+
 @contextlib.contextmanager
 def folder_lock(folder: Path) -> Iterator[None]:
     """Hold the folder's exclusive lock (blocking) for a read-modify-write of shared files."""
@@ -39,10 +59,27 @@ def folder_lock(folder: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # (closing releases the lock)
+
+
+def hold_session(folder: Path) -> int:
+    """A shared lock every running session holds on the folder (until the returned fd is closed)."""
+    fd = os.open(_lock_path(folder, ".sessions"), os.O_CREAT | os.O_RDWR, 0o644)
+    _flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def others_running(folder: Path) -> bool:
+    """Whether another process holds a session on the folder (call under :func:`folder_lock`)."""
+    fd = os.open(_lock_path(folder, ".sessions"), os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        free = _flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return not free
+    finally:
+        os.close(fd)
 
 
 class Claims:
@@ -59,13 +96,13 @@ class Claims:
             return True
         fd = os.open(_lock_path(self.folder, name), os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
+            claimed = _flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BaseException:
             os.close(fd)
             raise
+        if not claimed:
+            os.close(fd)
+            return False
         self._held[name] = fd
         return True
 

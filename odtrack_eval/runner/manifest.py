@@ -18,6 +18,7 @@ import datetime as _dt
 import functools
 import hashlib
 import json
+import os
 import platform
 import socket
 import subprocess
@@ -29,7 +30,7 @@ from typing import Any
 
 from odtrack_eval import __version__
 from odtrack_eval.errors import FormatError, ResultsError
-from odtrack_eval.runner.claims import folder_lock
+from odtrack_eval.runner.claims import folder_lock, hold_session, others_running
 from odtrack_eval.runner.storage import atomic_write, has_results
 from odtrack_eval.runner.tasks import TIMING_PROTOCOL
 from odtrack_eval.trackers.definition import TrackerDefinition
@@ -146,6 +147,11 @@ class RunManifest:
                 before = _identity(data.get("tracker", {}), data.get("checkpoint_sha256"))
                 now_identity = _identity(tracker, checkpoint_sha)
                 if before != now_identity:
+                    if others_running(folder):
+                        raise ResultsError(
+                            f"{folder}: a run of another tracker definition is in progress there; "
+                            "use another --run-id or --results folder"
+                        )
                     if has_results(folder):
                         raise ResultsError(
                             f"{folder} holds results of a different tracker definition "
@@ -160,12 +166,14 @@ class RunManifest:
             data["sessions"].append(session)
             manifest = cls(path, data, session["id"])
             manifest.save()
+            manifest._session_fd = hold_session(folder)  # (taken under the folder lock: no gap to slip into)
         return manifest
 
     def __init__(self, path: Path, data: dict[str, Any], session_id: str | None = None):
         self.path = path
         self.data = data
         self.session_id = session_id or (data["sessions"][-1].get("id") if data.get("sessions") else None)
+        self._session_fd: int | None = None
 
     @property
     def session(self) -> dict[str, Any]:
@@ -188,7 +196,16 @@ class RunManifest:
             session["status"] = status
             session["ended"] = now()
             session["libraries"] = library_versions()  # the tracker may have imported torch meanwhile
-            self.save()
+            try:
+                self.save()
+            finally:
+                self.release()
+
+    def release(self) -> None:
+        """Stop holding this session's share of the folder (the process ending does it too)."""
+        if self._session_fd is not None:
+            os.close(self._session_fd)
+            self._session_fd = None
 
     def save(self) -> None:
         atomic_write(self.path, json.dumps(self.data, indent=2, sort_keys=False) + "\n")

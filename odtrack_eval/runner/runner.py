@@ -224,8 +224,10 @@ def run_tracker(
             with _signals_interrupt():
                 _execute(source, definition, config, collector, batcher)
         finally:
-            collector.writer.close()  # finished sequences are saved even if the run is interrupted
-            claims.release_all()
+            try:
+                collector.writer.close()  # finished sequences are saved even if the run is interrupted
+            finally:
+                claims.release_all()
         status = "complete" if all(is_done(folder, s.name) for s in selected) else "incomplete"
     except KeyboardInterrupt as exc:
         status = f"aborted: {type(exc).__name__}: {exc}" if str(exc) else "aborted: interrupted"

@@ -167,13 +167,13 @@ class ResultWriter:
         self._pending.append(future)
 
     def _raise_finished_errors(self) -> None:
-        still = []
-        for future in self._pending:
-            if future.done():
-                future.result()
-            else:
-                still.append(future)
+        """Forget the finished writes, then raise the first error among them (once: it is not kept)."""
+        finished, still = [], []
+        for future in self._pending:  # (one pass: a write finishing meanwhile is in exactly one list)
+            (finished if future.done() else still).append(future)
         self._pending = still
+        for future in finished:
+            future.result()
 
     def close(self) -> None:
         try:

@@ -20,8 +20,9 @@ from odtrack_eval.hashing import KeyBuilder, content_digest, source_digest
 from odtrack_eval.store import ArrayStore
 
 _KIND = "annotations"
-#: The code whose output the memo keeps (any change re-parses).
+#: The code whose output the memo keeps (any change re-parses), hashed when this module is imported.
 _PARSER_MODULES = ("odtrack_eval.textio", "odtrack_eval.errors")
+_PARSER_KEY = source_digest(_PARSER_MODULES)
 
 
 class ParseMemo:
@@ -30,7 +31,7 @@ class ParseMemo:
     def __init__(self, store: ArrayStore, namespace: str, backend: Backend = Backend.NUMPY):
         self.store = store
         self.backend = backend
-        self.key = KeyBuilder("parse-memo").text(namespace).text(source_digest(_PARSER_MODULES)).hexdigest()
+        self.key = KeyBuilder("parse-memo").text(namespace).text(_PARSER_KEY).hexdigest()
         # (digest, width) -> (flat values as stored, rows, width): tables are built on first use
         self._known: dict[tuple[bytes, int], tuple[np.ndarray, int, int]] = {}
         self._used: dict[tuple[bytes, int], np.ndarray] = {}

@@ -90,3 +90,70 @@ def test_a_full_disk_stops_the_run_with_one_error_and_no_partial_file(
     assert not [p for p in folder.iterdir() if p.suffix in (".txt", ".tmp")]  # atomic writes left nothing
     session = json.loads((folder / "run_manifest.json").read_text())["sessions"][-1]
     assert "No space left" in session["status"]
+
+
+def test_a_write_error_leaves_no_claim_behind(dataset, plugin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a failed run, the same process (a notebook) runs again and tracks every sequence left."""
+    real_fsync = os.fsync
+    fail = [True]
+
+    def full_once(fd: int) -> None:
+        if fail[0] and os.readlink(f"/proc/self/fd/{fd}").endswith(f"_time.txt.{storage._HOST}.{os.getpid()}.tmp"):
+            fail[0] = False
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(storage.os, "fsync", full_once)
+    definition = TrackerDefinition("drift", "odt_test_drift:Drift", {}, source="test")
+    with pytest.raises(ResultsWriteError):
+        run_tracker(definition, dataset, _config(tmp_path))
+    report = run_tracker(definition, dataset, _config(tmp_path))
+    assert report.elsewhere == [] and report.left == 0 and report.done == len(dataset)
+
+
+def test_without_lock_support_runs_go_on_with_a_warning(dataset, plugin, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import fcntl
+
+    from odtrack_eval.runner import claims
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    monkeypatch.setattr(claims, "_UNSUPPORTED_WARNED", [])
+    with pytest.warns(UserWarning, match="file locks are not supported"):
+        report = run_tracker(TrackerDefinition("drift", "odt_test_drift:Drift", {}, source="test"), dataset,
+                             _config(tmp_path))  # fmt: skip
+    assert report.ok and len(report.completed) == len(dataset)
+
+
+def test_another_definition_is_refused_while_a_run_is_in_progress(dataset, plugin, tmp_path: Path) -> None:
+    from odtrack_eval.errors import ResultsError
+    from odtrack_eval.runner.claims import hold_session
+
+    folder = tmp_path / "drift" / "default" / "lasot"
+    first = TrackerDefinition("drift", "odt_test_drift:Drift", {"dx": 1.0}, source="test")
+    run_tracker(first, dataset.select([dataset.names[0]]), _config(tmp_path))  # leaves a manifest...
+    for path in folder.glob("*.txt"):
+        path.unlink()  # ... and, as if its first sequence were still being tracked, no result yet
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from odtrack_eval.runner.claims import hold_session; "
+        f"hold_session(Path({str(folder)!r})); print('held', flush=True); time.sleep(30)")],
+        stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"  # type: ignore[union-attr]
+        other = TrackerDefinition("drift", "odt_test_drift:Drift", {"dx": 2.0}, source="test")
+        with pytest.raises(ResultsError, match="another tracker definition is in progress"):
+            run_tracker(other, dataset, _config(tmp_path))
+    finally:
+        holder.kill()
+        holder.wait()
+    fd = hold_session(folder)  # our own session share does not count as another run
+    os.close(fd)
+    report = run_tracker(TrackerDefinition("drift", "odt_test_drift:Drift", {"dx": 2.0}, source="test"), dataset,
+                         _config(tmp_path))  # fmt: skip
+    assert report.ok  # nobody else runs and nothing was written: the folder takes the new definition

@@ -82,8 +82,11 @@ def test_a_damaged_memo_is_parsed_again(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_the_memo_key_follows_the_parser_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from odtrack_eval.hashing import source_digest
+
+    assert memo_module._PARSER_KEY == source_digest(memo_module._PARSER_MODULES)
     store = ArrayStore(tmp_path)
     a = memo_module.ParseMemo(store, "ns").key
-    monkeypatch.setattr(memo_module, "source_digest", lambda modules: "another parser")
+    monkeypatch.setattr(memo_module, "_PARSER_KEY", "another parser")
     assert memo_module.ParseMemo(store, "ns").key != a
     assert memo_module.ParseMemo(store, "other namespace").key != memo_module.ParseMemo(store, "ns").key
