@@ -34,16 +34,32 @@ def _version(dist: str) -> str | None:
         return None
 
 
+_CV2_PROBE = (
+    "import json, cv2\n"
+    "legacy = getattr(cv2, 'legacy', None)\n"
+    "has = legacy is not None and all(hasattr(legacy, f'Tracker{n}_create') for n in ('CSRT', 'KCF', 'MIL', 'MOSSE'))\n"
+    "print(json.dumps([cv2.__version__, has]))\n"
+)
+
+
+def _probe_cv2() -> tuple[str, bool]:
+    """(version, contrib trackers present) of the cv2 a fresh process imports: this process may hold a cv2
+    imported before a repair changed the files. Raises ImportError if cv2 does not import."""
+    import json
+
+    out = subprocess.run([sys.executable, "-c", _CV2_PROBE], capture_output=True, text=True)
+    if out.returncode != 0:
+        lines = out.stderr.strip().splitlines()
+        raise ImportError(lines[-1] if lines else "cv2 does not import")
+    version, has = json.loads(out.stdout.strip().splitlines()[-1])
+    return str(version), bool(has)
+
+
 def opencv_check() -> Check:
     others = [d for d in SHADOWING if _version(d)]
     contrib = _version(CONTRIB)
     try:
-        cv2 = importlib.import_module("cv2")
-        legacy = getattr(cv2, "legacy", None)
-        has = legacy is not None and all(
-            hasattr(legacy, f"Tracker{n}_create") for n in ("CSRT", "KCF", "MIL", "MOSSE")
-        )
-        version = cv2.__version__
+        version, has = _probe_cv2()
     except ImportError as exc:
         return Check("opencv", False, f"cv2 does not import: {exc}")
     if not contrib:
