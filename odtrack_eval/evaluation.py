@@ -20,7 +20,6 @@ store (:mod:`odtrack_eval.store`): a damaged entry is recomputed, never trusted.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from odtrack_eval.metrics.preparation import TruthCache
 from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.layout import TrackerRuns, discover_trackers
-from odtrack_eval.results.listing import RunListing, list_run, missing_message
+from odtrack_eval.results.listing import RunListing, list_run, listed_bytes, missing_message
 from odtrack_eval.results.reader import file_parser, run_results
 from odtrack_eval.results.reading import digest_files, read_files
 from odtrack_eval.results.selection import select_entries, tracker_folders
@@ -99,18 +98,6 @@ def _find_entries(results_dir: Path, tag: str, trackers: list[str] | None) -> li
     return entries
 
 
-def _total_size(listings: list[list[RunListing]]) -> int:
-    total = 0
-    for runs in listings:
-        for listing in runs:
-            for path in listing.paths:
-                try:
-                    total += os.stat(path).st_size
-                except OSError:
-                    pass  # reading reports it
-    return total
-
-
 def evaluate_folder(
     dataset: Dataset,
     results_dir: str | Path,
@@ -148,7 +135,9 @@ def evaluate_folder(
         usable = [(e, [_without(li, excluded) for li in listings]) for e, listings in usable]
     else:
         evaluated = dataset
-    out.backend = backend or choose_backend(_total_size([listings for _, listings in usable]))
+    out.backend = backend or choose_backend(
+        listed_bytes(listing for _, listings in usable for listing in listings)
+    )
     proto = protocol.for_benchmark(dataset.tag)
     truths = truths_of(evaluated)
     store = resolve_store(cache)

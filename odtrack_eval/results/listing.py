@@ -7,14 +7,15 @@ sequences it lacks. Nothing is read here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from odtrack_eval.errors import ResultsError
 from odtrack_eval.results.layout import RunFiles
 
-__all__ = ["RunListing", "list_run", "missing_message"]
+__all__ = ["RunListing", "list_run", "listed_bytes", "missing_message"]
 
 _MAX_LISTED = 10
 
@@ -35,6 +36,19 @@ class RunListing:
     def paths(self) -> tuple[Path, ...]:
         """Every file the run contributes (box files, then time files)."""
         return self.box_paths + self.time_paths
+
+
+def listed_bytes(listings: Iterable[RunListing]) -> int:
+    """Total size of the files of ``listings`` (what chooses the backend); unreadable ones count 0,
+    reading reports them."""
+    total = 0
+    for listing in listings:
+        for path in listing.paths:
+            try:
+                total += os.stat(path).st_size
+            except OSError:
+                pass
+    return total
 
 
 def missing_message(folder: Path, missing: Sequence[str], total: int, dataset_label: str) -> str:

@@ -9,7 +9,6 @@ numbers) and silent about *content* (:mod:`.validation` reports that).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ import numpy as np
 
 from odtrack_eval.backend import Backend, choose_backend
 from odtrack_eval.results.layout import RunFiles, TrackerRuns
-from odtrack_eval.results.listing import RunListing, list_run
+from odtrack_eval.results.listing import RunListing, list_run, listed_bytes
 from odtrack_eval.results.reading import read_files
 from odtrack_eval.sequence import Dataset
 from odtrack_eval.textio import parse_table
@@ -84,7 +83,7 @@ def load_run(
     """
     listing = list_run(run, dataset.names, dataset.name, allow_missing)
     if backend is None:
-        backend = choose_backend(sum(os.stat(p).st_size for p in listing.paths if os.path.isfile(p)))
+        backend = choose_backend(listed_bytes([listing]))
     tables, _ = read_files(listing.paths, file_parser([listing], backend))
     return run_results(listing, tables)
 
