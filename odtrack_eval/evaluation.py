@@ -135,19 +135,11 @@ def evaluate_folder(
         usable = [(e, [_without(li, excluded) for li in listings]) for e, listings in usable]
     else:
         evaluated = dataset
-    out.backend = backend or choose_backend(
-        listed_bytes(listing for _, listings in usable for listing in listings)
-    )
-    proto = protocol.for_benchmark(dataset.tag)
-    truths = truths_of(evaluated)
-    store = resolve_store(cache)
-    base_key = _base_key(truths, proto) if store is not None else ""
-    lookup = store is not None and store.holds(_STORE_KIND)  # (entries written below are other trackers')
-    shared = TruthCache()  # what every tracker derives from the same ground truth, for this evaluation only
+    out.backend = backend or choose_backend(listed_bytes(listing for _, listings in usable for listing in listings))
+    context = _context(truths_of(evaluated), protocol.for_benchmark(dataset.tag), out.backend, resolve_store(cache))
     for entry, listings in usable:
         try:
-            result, warnings = _evaluate_entry(entry, listings, truths, proto, out.backend, store, base_key, lookup,
-                                               shared)  # fmt: skip
+            result, warnings = _evaluate_entry(entry, listings, context)
         except OdtrackEvalError as exc:
             out.errors[entry.name] = str(exc)
             continue
@@ -192,17 +184,33 @@ def _entry_key(base_key: str, listings: list[RunListing], digests: list[bytes]) 
     return key.hexdigest()
 
 
-def _evaluate_entry(
-    entry: TrackerRuns,
-    listings: list[RunListing],
-    truths: list[SequenceTruth],
-    protocol: Protocol,
-    backend: Backend,
-    store: ArrayStore | None,
-    base_key: str,
-    lookup: bool,
-    shared: TruthCache,
-) -> tuple[OPEResult, list[str]]:
+@dataclass(frozen=True)
+class _Context:
+    """What every tracker of one evaluation shares."""
+
+    truths: list[SequenceTruth]
+    protocol: Protocol
+    backend: Backend
+    store: ArrayStore | None
+    base_key: str  # the key part common to all entries ("" without a store)
+    lookup: bool  # the store held evaluations when this one started
+    shared: TruthCache  # what every tracker derives from the same ground truth, for this evaluation only
+
+
+def _context(truths: list[SequenceTruth], protocol: Protocol, backend: Backend, store: ArrayStore | None) -> _Context:
+    """The shared values; ``lookup`` is read before any entry is written (those would be other trackers')."""
+    return _Context(
+        truths,
+        protocol,
+        backend,
+        store,
+        _base_key(truths, protocol) if store is not None else "",
+        store is not None and store.holds(_STORE_KIND),
+        TruthCache(),
+    )
+
+
+def _evaluate_entry(entry: TrackerRuns, listings: list[RunListing], context: _Context) -> tuple[OPEResult, list[str]]:
     """One tracker: the cached outcome for exactly its files' bytes, or a fresh one (stored).
 
     The lookup hashes every file and keeps no bytes (a rerun does nothing else); on a miss the files
@@ -211,22 +219,23 @@ def _evaluate_entry(
     (the store held no evaluation when this one started) skips the lookup: a first run reads each
     file once.
     """
+    c = context
     paths = [p for listing in listings for p in listing.paths]
-    names = [t.name for t in truths]
-    if store is not None and lookup:
-        hit = store.get(_STORE_KIND, _entry_key(base_key, listings, digest_files(paths)))
+    names = [t.name for t in c.truths]
+    if c.store is not None and c.lookup:
+        hit = c.store.get(_STORE_KIND, _entry_key(c.base_key, listings, digest_files(paths)))
         if hit is not None:
             try:
-                outcome = _decode(hit, len(listings), names, protocol)
+                outcome = _decode(hit, len(listings), names, c.protocol)
             except (ValueError, IndexError, TypeError, KeyError):
                 outcome = None  # an intact entry of another shape (cannot happen with one code version)
             if outcome is not None:
-                return _result(entry, outcome, listings, protocol, names)
-    tables, digests = read_files(paths, file_parser(listings, backend))
-    outcome = _score_entry(listings, tables, truths, protocol, backend, shared)
-    if store is not None:
-        store.put(_STORE_KIND, _entry_key(base_key, listings, digests), _encode(*outcome))
-    return _result(entry, outcome, listings, protocol, names)
+                return _result(entry, outcome, listings, c.protocol, names)
+    tables, digests = read_files(paths, file_parser(listings, c.backend))
+    outcome = _score_entry(listings, tables, c)
+    if c.store is not None:
+        c.store.put(_STORE_KIND, _entry_key(c.base_key, listings, digests), _encode(*outcome))
+    return _result(entry, outcome, listings, c.protocol, names)
 
 
 #: What scoring one entry yields: per-run statistics, frames per second (None: no time files), and
@@ -234,14 +243,11 @@ def _evaluate_entry(
 _Outcome = tuple[list[dict[str, np.ndarray]], float | None, list[tuple[int, int, str, str, int | None, int | None]]]
 
 
-def _score_entry(
-    listings: list[RunListing], tables: list[np.ndarray], truths: list[SequenceTruth], protocol: Protocol,
-    backend: Backend, shared: TruthCache,
-) -> _Outcome:  # fmt: skip
+def _score_entry(listings: list[RunListing], tables: list[np.ndarray], context: _Context) -> _Outcome:
     """Validation → preparation → scoring of one entry's parsed files (pure: tables in, numbers out)."""
     runs, times, findings = [], [], []
     start = 0
-    gts = [t.boxes for t in truths]
+    gts = [t.boxes for t in context.truths]
     for r, listing in enumerate(listings):
         n = len(listing.paths)
         parsed = run_results(listing, tables[start : start + n])
@@ -249,10 +255,10 @@ def _score_entry(
         boxes = [parsed.boxes[name] for name in listing.order]
         runs.append(boxes)
         times += list(parsed.times.values())
-        for f in validate_run(boxes, gts, listing.box_paths, backend):
+        for f in validate_run(boxes, gts, listing.box_paths, context.backend):
             if f.kind in WARN_KINDS:
                 findings.append((r, listing.box_paths.index(f.path), f.kind, f.message, f.line, f.count))
-    stats = run_statistics(truths, runs, protocol, backend, shared)
+    stats = run_statistics(context.truths, runs, context.protocol, context.backend, context.shared)
     return stats, tracking_fps(times), findings
 
 
