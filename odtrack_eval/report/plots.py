@@ -20,12 +20,13 @@ import io
 from collections.abc import Callable, Mapping
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from odtrack_eval.hashing import KeyBuilder
+from odtrack_eval.hashing import KeyBuilder, source_digest
 from odtrack_eval.metrics.schema import Curve as CurveKey
 from odtrack_eval.metrics.schema import Score, legend_score, score
 from odtrack_eval.report.files import write_bytes
@@ -40,19 +41,21 @@ FONT_PT = 7.0
 _FIGURE_FORMAT = "figure-v1"
 
 
-def _code_key() -> str:
-    """Hash of this module's and the score schema's source (labels, decimals) and the matplotlib version: a
-    cached figure is reused only if the code that drew it is unchanged too (content-keyed, like everything else)."""
-    from importlib.metadata import PackageNotFoundError, version
+#: The code that draws a figure (this module and the score schema: labels, decimals), hashed at import
+#: like every other cached computation: a cached figure is reused only if that code is unchanged.
+_SOURCE_KEY = source_digest(("odtrack_eval.report.plots", "odtrack_eval.metrics.schema"))
 
-    from odtrack_eval.metrics import schema
+
+@cache
+def _code_key() -> str:
+    """:data:`_SOURCE_KEY` and the matplotlib version (which draws the pixels)."""
+    from importlib.metadata import PackageNotFoundError, version
 
     try:
         mpl = version("matplotlib")
     except PackageNotFoundError:  # pragma: no cover
         mpl = "?"
-    source = Path(__file__).read_bytes() + Path(schema.__file__).read_bytes()
-    return hashlib.sha256(source + mpl.encode()).hexdigest()
+    return KeyBuilder("figure-code").text(_SOURCE_KEY).text(mpl).hexdigest()
 
 
 _RC = {
