@@ -51,6 +51,19 @@ def _expand(value: str) -> Path:
         raise ValueError(str(exc)) from None
 
 
+def path_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a catalog path (None: it can); also asked before a path is written into
+    the catalog (:mod:`odtrack_eval.local_import`), so nothing is written that reading refuses."""
+    if any(ord(c) < 32 for c in value):
+        return "has control characters"
+    expanded = os.path.expandvars(value)
+    if expanded.startswith("~"):
+        user = expanded[1:].split("/", 1)[0]
+        if user and os.path.expanduser(f"~{user}") == f"~{user}":  # (expanduser leaves an unknown ~user as is)
+            return f"no user {user!r} on this machine"
+    return None
+
+
 def read_config(path: Path | None = None) -> dict[str, Path | FormatError]:
     """The ``[datasets]`` table as {key (lower case): absolute path}; {} if the file is absent.
 
@@ -78,9 +91,9 @@ def read_config(path: Path | None = None) -> dict[str, Path | FormatError]:
         if not isinstance(value, str):
             out[key.lower()] = FormatError(path, f"datasets.{key} = {value!r} is not a string", expected=expected)
             continue
-        if any(ord(c) < 32 for c in value):
-            problem = f"datasets.{key} = {value!r} has control characters"
-            out[key.lower()] = FormatError(path, problem, expected=expected)
+        problem = path_problem(value)
+        if problem is not None:
+            out[key.lower()] = FormatError(path, f"datasets.{key} = {value!r}: {problem}", expected=expected)
             continue
         try:
             p = _expand(value)

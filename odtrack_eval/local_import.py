@@ -21,6 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from odtrack_eval.catalog import path_problem
 from odtrack_eval.errors import FormatError
 
 if sys.version_info >= (3, 11):
@@ -125,17 +126,6 @@ def _evaluate_node(node: ast.expr, known: dict[str, str], depth: int) -> str:
     raise _Unsupported
 
 
-def _unusable(value: str) -> str | None:
-    """Why a path cannot go into the catalog (None: it can)."""
-    if any(ord(c) < 32 for c in value):
-        return "contains control characters"
-    if value.startswith("~"):
-        user = value[1:].split("/", 1)[0]
-        if user and os.path.expanduser(f"~{user}") == f"~{user}":  # (expanduser leaves an unknown ~user as is)
-            return f"no user {user!r} on this machine"
-    return None
-
-
 def _absolute(value: str) -> bool:
     """Absolute on this system, ``~``-rooted, or a Windows drive path (kept as written)."""
     return os.path.isabs(value) or value.startswith("~") or (len(value) > 2 and value[1] == ":")
@@ -182,7 +172,7 @@ def read_local_py(path: str | Path) -> LocalImport:
                 continue
             known[name] = value
             if name in ATTRIBUTES:
-                problem = _unusable(value)
+                problem = path_problem(value)
                 if problem is not None:
                     out.skipped.append((node.lineno, name, problem))
                 elif value.strip() and not _absolute(value):
