@@ -275,15 +275,11 @@ def default_protocol(tag: str) -> str:
     return DEFAULT_PROTOCOL_BY_TAG.get(tag, DEFAULT_PROTOCOL)
 
 
-#: Benchmarks scored by multistart (VOT) protocols; every other benchmark by the one-pass ones.
-MULTISTART_BENCHMARKS = frozenset({"vot2020"})
-
-
 def mismatch(protocol: Any, tag: str, dataset_name: str) -> str | None:
     """Why ``protocol`` cannot score benchmark ``tag`` (None: it can): one-pass protocols score one-pass
-    benchmarks, multistart protocols VOT ones."""
+    benchmarks, multistart protocols VOT ones (a benchmark's kind is that of its leaderboard protocol)."""
     one_pass = isinstance(protocol, Protocol)
-    if one_pass == (tag not in MULTISTART_BENCHMARKS):
+    if one_pass == isinstance(get_protocol(default_protocol(tag)), Protocol):
         return None
     same_kind = [n for n, p in PROTOCOLS.items() if isinstance(p, Protocol) != one_pass]
     kind = "multistart (VOT)" if one_pass else "one-pass"
