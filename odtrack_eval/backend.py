@@ -26,6 +26,7 @@ import importlib
 import importlib.util
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Mapping
 from functools import cache
@@ -122,16 +123,26 @@ def load_kernel(module: str) -> ModuleType | None:
     """Import a kernel module of :data:`KERNEL_MODULES`; None (and one warning) where it cannot be
     imported, e.g. a numba that does not support this numpy, or no writable cache location. Callers
     then run the numpy definition: slower, same numbers."""
-    if module in sys.modules:
-        return sys.modules[module]
-    with gc_paused():  # importing numba creates ~10^5 lasting objects: no collection scans them meanwhile
+    kernel = _LOADED.get(module)
+    if kernel is not None:
+        return kernel
+    # One thread imports; the parsing threads that ask meanwhile wait for the whole module (sys.modules
+    # holds it from the start of its import, half initialized).
+    with _LOADING, gc_paused():  # importing numba creates ~10^5 lasting objects: no collection scans them
+        if module in _LOADED:
+            return _LOADED[module]
         error = kernels_import_error()
         if error is not None:
             _warn_once(error)
             return None
         kernel = importlib.import_module(module)
-    check_unchanged(kernel.__file__)  # the code the cache keys of this process name (hashing.source_digest)
+        check_unchanged(kernel.__file__)  # the code the cache keys of this process name (hashing.source_digest)
+        _LOADED[module] = kernel
     return kernel
+
+
+_LOADED: dict[str, ModuleType] = {}
+_LOADING = threading.Lock()
 
 
 @cache

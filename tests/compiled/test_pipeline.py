@@ -89,10 +89,35 @@ def test_small_evaluations_never_start_numba(tmp_path: Path) -> None:
     assert out.stdout.strip() == "False", out.stdout + out.stderr
 
 
+def test_threads_asking_for_the_kernels_while_they_import_wait_for_them() -> None:
+    """The reading threads parse as files arrive: one that asks while another imports the kernels must
+    get the whole module, not the half-initialized one sys.modules holds during the import."""
+    pytest.importorskip("numba", reason="the compiled kernels need numba")
+    code = (
+        "import threading, time\n"
+        "from odtrack_eval.backend import Backend\n"
+        "from odtrack_eval.textio import parse_table\n"
+        "errors = []\n"
+        "def work(i):\n"
+        "    time.sleep(i * 0.01)\n"
+        "    try:\n"
+        "        parse_table(b'1,2,3,4\\n5,6,7,8\\n', f'f{i}.txt', 4, 'x,y,w,h', Backend.COMPILED)\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=work, args=(i,)) for i in range(100)]\n"
+        "for t in threads: t.start()\n"
+        "for t in threads: t.join()\n"
+        "print(len(errors), errors[:1])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0 []", out.stdout + out.stderr
+
+
 def test_kernels_that_do_not_import_fall_back_to_numpy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A numba that fails to import (or cannot cache) must leave evaluation working, on numpy."""
     for name in backend_module.KERNEL_MODULES:
         monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(backend_module, "_LOADED", {})
     monkeypatch.setattr(backend_module, "kernels_import_error", lambda: "ImportError: numba needs numpy < 3")
     monkeypatch.setattr(backend_module, "_warn_once", lambda error: None)
     assert "do not import" in backend_status({})
