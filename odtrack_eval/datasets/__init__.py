@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,17 +37,17 @@ class DatasetSpec:
     #: About how many MB of annotation text a full load parses (measured on the real files; None:
     #: unknown). Only picks the parser of a first load: the compiled one pays off from a few MB.
     annotation_mb: float | None = None
+    #: How many sequences a full load has (None: it varies, e.g. with the chunks present).
+    num_sequences: int | None = None
 
     def annotation_bytes(self, selected: int | None) -> int | None:
-        """Estimated annotation bytes of a load of ``selected`` sequences (None: all), from the
-        sequence count in the description ("LaSOT test set (280 sequences)")."""
+        """Estimated annotation bytes of a load of ``selected`` sequences (None: all)."""
         if self.annotation_mb is None:
             return None
         full = int(self.annotation_mb * (1 << 20))
-        count = re.search(r"\((\d+) sequences", self.description)
-        if selected is None or count is None:
+        if selected is None or self.num_sequences is None:
             return full
-        return full * min(selected, int(count[1])) // int(count[1])
+        return full * min(selected, self.num_sequences) // self.num_sequences
 
 
 REGISTRY: dict[str, DatasetSpec] = {}
@@ -91,7 +90,7 @@ def load_dataset(
     kwargs = {**dict(spec.options), **options}
     if backend is None:
         wanted = options.get("sequences", sequences)
-        backend = choose_backend(spec.annotation_bytes(None if wanted is None else len(list(wanted))))
+        backend = choose_backend(spec.annotation_bytes(None if wanted is None else len(wanted)))
     store = resolve_store(cache)
     memo = None
     if store is not None:
@@ -110,7 +109,7 @@ def _resolved(root: Path) -> str:
 
 
 register(DatasetSpec("lasot", "lasot:load_lasot", "LaSOT test set (280 sequences)", "LASOT_ROOT", "lasot",
-                     annotation_mb=12))  # fmt: skip
+                     annotation_mb=12, num_sequences=280))  # fmt: skip
 register(
     DatasetSpec(
         "lasot_all",
@@ -119,7 +118,7 @@ register(
         "LASOT_ROOT",
         "lasot",
         (("split", "all"),),
-        annotation_mb=60,
+        annotation_mb=60, num_sequences=1400,
     )
 )
 register(
@@ -130,21 +129,21 @@ register(
         "LASOT_ROOT",
         "lasot",
         (("split", "train"),),
-        annotation_mb=48,
+        annotation_mb=48, num_sequences=1120,
     )
 )
 register(
     DatasetSpec(
         "lasot_ext", "lasot:load_lasot_ext", "LaSOT extension subset (150 sequences)", "LASOT_EXT_ROOT", "lasot_ext",
-        annotation_mb=6,
+        annotation_mb=6, num_sequences=150,
     ),
     "lasot-ext",
     "lasot_extension_subset",
 )
 register(DatasetSpec("otb100", "otb:load_otb100", "OTB-100 / OTB2015 (100 sequences)", "OTB100_ROOT", "otb",
-                     annotation_mb=0.8), "otb")  # fmt: skip
+                     annotation_mb=0.8, num_sequences=100), "otb")  # fmt: skip
 register(DatasetSpec("tnl2k", "tnl2k:load_tnl2k", "TNL2K test set (700 sequences)", "TNL2K_ROOT", "tnl2k",
-                     annotation_mb=8.6))  # fmt: skip
+                     annotation_mb=8.6, num_sequences=700))  # fmt: skip
 # TrackingNet, GOT-10k, VOT2020 and user folders (trackingnet.py, got10k.py, vot.py, folder.py).
 register(
     DatasetSpec(
@@ -154,7 +153,7 @@ register(
         "TRACKINGNET_ROOT",
         "trackingnet",
         (("chunks", "TEST"),),
-        annotation_mb=0.05,
+        annotation_mb=0.05, num_sequences=511,
     ),
     "trackingnet-test",
 )
@@ -178,7 +177,7 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "val"),),
-        annotation_mb=1,
+        annotation_mb=1, num_sequences=180,
     ),
     "got10k_val",
 )
@@ -190,7 +189,7 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "test"),),
-        annotation_mb=0.02,
+        annotation_mb=0.02, num_sequences=180,
     ),
     "got10k_test",
 )
@@ -202,7 +201,7 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "train"),),
-        annotation_mb=45,
+        annotation_mb=45, num_sequences=9335,
     ),
     "got10k_train",
 )

@@ -70,6 +70,26 @@ def test_backend_switch_and_status(monkeypatch: pytest.MonkeyPatch) -> None:
     assert choose_backend(10, {}) is Backend.COMPILED
 
 
+@pytest.mark.parametrize(
+    ("name", "shipped_list"),
+    [("lasot", ("lasot", "testing_set.txt")), ("lasot_all", ("lasot", "all_dataset.txt")),
+     ("lasot_train", ("lasot", "training_set.txt")), ("lasot_ext", ("lasot_ext", "sequence_list.txt")),
+     ("tnl2k", ("tnl2k", "testing_set.txt")), ("trackingnet", ("trackingnet", "TEST_sequences.txt")),
+     ("got10k-val", ("got10k", "val_list.txt")), ("got10k-test", ("got10k", "test_list.txt"))],
+)  # fmt: skip
+def test_a_subset_is_estimated_by_its_share_of_the_annotations(name: str, shipped_list: tuple[str, str]) -> None:
+    """The parser of a first load is chosen by the estimated bytes of the sequences asked for."""
+    from odtrack_eval.datasets import get_spec
+    from odtrack_eval.datasets._common import read_name_list
+
+    spec = get_spec(name)
+    total = len(read_name_list(*shipped_list))
+    assert spec.num_sequences == total
+    full = spec.annotation_bytes(None)
+    assert full is not None and spec.annotation_bytes(total) == full == spec.annotation_bytes(total + 5)
+    assert spec.annotation_bytes(10) == full * 10 // total
+
+
 def test_small_evaluations_never_start_numba(tmp_path: Path) -> None:
     """numba's start-up (~0.3 s) would make a small evaluation slower, so it is not imported for one."""
     (tmp_path / "res" / "trk").mkdir(parents=True)
