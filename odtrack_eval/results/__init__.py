@@ -8,8 +8,8 @@ The stages, in the order data flows (each a module with a public function):
   :mod:`.selection` picks entries by ``--tracker``;
 * :mod:`.listing` ``list_run`` matches a run's files to a dataset's sequence names (exactly first,
   then by :func:`~odtrack_eval.sequence.canonical_name`: ``Jogging_1`` = ``jogging-1``);
-* :mod:`.reading` ``read_files`` reads and hashes the files;
-* :func:`odtrack_eval.textio.parse_tables` parses them (the one parser);
+* :mod:`.reading` ``read_files`` reads and hashes the files, and :mod:`.reader` ``file_parser``
+  parses each one in its reading thread with :func:`odtrack_eval.textio.parse_table` (the one parser);
 * :mod:`.validation` ``validate_run`` reports findings (length mismatch, NaN rows, negative/zero
   sizes, files that look like corner boxes); which are fatal is the protocol's decision.
 
