@@ -41,7 +41,7 @@ class RunCurves:
     iou_count: np.ndarray
 
 
-# Threshold tables for :func:`_threshold_index`, keyed by (grid bytes, side): None where the grid is
+# Threshold tables for :func:`_threshold_index`, keyed by the grid's bytes: None where the grid is
 # not near-uniform from 0 (then searchsorted is used).
 _FAST_GRIDS: dict[bytes, tuple[str, float, np.ndarray] | None] = {}
 

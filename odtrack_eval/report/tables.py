@@ -23,7 +23,7 @@ import numpy as np
 from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.metrics.aggregation import OPEResult
 from odtrack_eval.metrics.schema import SCORES, Score, headline_keys, score, scores_for
-from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, get_protocol
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, get_protocol
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,6 @@ def score_columns(keys: SequenceABC[str]) -> tuple[Column, ...]:
 SCORE_KEYS = get_protocol(DEFAULT_PROTOCOL).metrics
 OPE_COLUMNS = score_columns(SCORE_KEYS)
 FPS_COLUMN = Column.from_score(SCORES["fps"])
-#: Every score a registered protocol can report, in the order papers print them.
-ALL_COLUMNS = score_columns([k for p in PROTOCOLS.values() for k in p.metrics])
 
 
 def protocol_columns(evaluation: Evaluation) -> tuple[Column, ...]:
