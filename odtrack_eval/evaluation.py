@@ -226,7 +226,7 @@ def _evaluate_entry(entry: TrackerRuns, listings: list[RunListing], context: _Co
         hit = c.store.get(_STORE_KIND, _entry_key(c.base_key, listings, digest_files(paths)))
         if hit is not None:
             try:
-                outcome = _decode(hit, len(listings), names, c.protocol)
+                outcome = _decode(hit, len(listings), names)
             except (ValueError, IndexError, TypeError, KeyError):
                 outcome = None  # an intact entry of another shape (cannot happen with one code version)
             if outcome is not None:
@@ -285,7 +285,7 @@ def _encode(stats: list[dict[str, np.ndarray]], fps: float | None, findings: lis
     return arrays
 
 
-def _decode(arrays: tuple[np.ndarray, ...], num_runs: int, names: list[str], protocol: Protocol) -> _Outcome | None:
+def _decode(arrays: tuple[np.ndarray, ...], num_runs: int, names: list[str]) -> _Outcome | None:
     """Inverse of :func:`_encode`; None where the entry does not fit this evaluation."""
     head = arrays[0]
     if int(head[0]) != num_runs or len(arrays) != 1 + num_runs * len(RUN_KEYS) + 3:
