@@ -9,6 +9,7 @@ whether higher is better, and how it is printed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -63,9 +64,16 @@ class Score:
         name = name[:1].upper() + name[1:]
         return f"{name} ({self.unit})" if self.unit else name
 
-    def better_first(self, value: float) -> float:
-        """Sort key putting the best value first (leaderboards sort by their first score)."""
-        return -value if self.higher_is_better else value
+    def better_first(self, value: float | None) -> float:
+        """Sort key putting the best value first and NaN or missing ones last (leaderboards sort by
+        their first score)."""
+        try:
+            v = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return math.inf
+        if not math.isfinite(v):
+            return math.inf
+        return -v if self.higher_is_better else v
 
 
 SCORES: dict[str, Score] = {

@@ -77,11 +77,6 @@ def main_keys(evaluation: Evaluation) -> tuple[str, ...]:
     return headline_keys(evaluation.protocol)
 
 
-def _best_first(key: str, value: Any) -> float:
-    """Leaderboard sort key: best value of score ``key`` first (its direction), NaN and missing last."""
-    return score(key).better_first(value) if _finite(value) else math.inf
-
-
 @dataclass
 class Table:
     """Rows of ``{column key: value}`` keyed by tracker name, with a title and footnotes."""
@@ -154,7 +149,7 @@ def ope_table(
         cols.append(FPS_COLUMN)
         speeds = {r.tracker: r.fps for r in evaluation.results}
         rows = [(n, {**v, FPS_COLUMN.key: math.nan if speeds[n] is None else speeds[n]}) for n, v in rows]
-    rows.sort(key=lambda nv: _best_first(first, nv[1][first]))
+    rows.sort(key=lambda nv: score(first).better_first(nv[1][first]))
     ds = evaluation.dataset
     title = f"{ds.name} ({len(evaluation.sequence_names)} sequences), protocol {evaluation.protocol.name}"
     table = Table(title, tuple(cols), rows)

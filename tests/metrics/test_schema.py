@@ -126,6 +126,14 @@ def test_lower_is_better_flips_best_marking() -> None:
     assert sorted([10.0, 30.0, 20.0], key=score("auc").better_first) == [30, 20, 10]
 
 
+def test_every_ranking_puts_nan_and_missing_scores_last() -> None:
+    """Leaderboard, CI table and VOT table all sort by Score.better_first: NaN must not scramble them."""
+    for s in (score("auc"), score("eao"), replace(score("auc"), higher_is_better=False)):
+        ranked = sorted([float("nan"), 20.0, None, np.float32(10.0), 30.0, float("inf")], key=s.better_first)
+        best = [30.0, 20.0, 10.0] if s.higher_is_better else [10.0, 20.0, 30.0]
+        assert ranked[:3] == best, (s.key, ranked)
+
+
 def test_column_from_score_takes_label_and_decimals() -> None:
     eao = tables.Column.from_score(score("eao"), "vot:eao", group="vot")
     assert (eao.key, eao.label, eao.decimals, eao.group) == ("vot:eao", "EAO", 3, "vot")
