@@ -15,6 +15,7 @@ reads and hashes its files but parses nothing.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
@@ -97,7 +98,15 @@ def read_table(path: str | Path, ncols: int | None = 4, what: str = "x,y,w,h") -
     """
     from odtrack_eval.hashing import read_bytes
 
+    memo = _MEMO.get()
+    status = None
+    if memo is not None:
+        table = memo.unchanged(path, ncols)
+        if table is not None:
+            return table
     try:
+        if memo is not None:
+            status = os.stat(path)  # before the read: a write after it changes the status the memo records
         data = read_bytes(path)
     except FileNotFoundError:
         raise FormatError(Path(path), "file not found") from None
@@ -105,9 +114,8 @@ def read_table(path: str | Path, ncols: int | None = 4, what: str = "x,y,w,h") -
         raise FormatError(Path(path), "is a folder, not a file") from None
     except OSError as exc:
         raise FormatError(Path(path), f"cannot read the file ({exc.strerror or exc})") from None
-    memo = _MEMO.get()
     if memo is not None:
-        return memo.parse(data, path, ncols, what)
+        return memo.parse(data, path, ncols, what, status)
     return parse_table(data, path, ncols, what)
 
 

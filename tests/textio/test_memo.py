@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -90,3 +91,89 @@ def test_the_memo_key_follows_the_parser_code(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(memo_module, "_PARSER_KEY", "another parser")
     assert memo_module.ParseMemo(store, "ns").key != a
     assert memo_module.ParseMemo(store, "other namespace").key != memo_module.ParseMemo(store, "ns").key
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import odtrack_eval.hashing as hashing
+
+    seen: list[str] = []
+    real = hashing.read_bytes
+
+    def counting(path: object) -> bytes:
+        seen.append(Path(str(path)).name)
+        return real(path)
+
+    monkeypatch.setattr(hashing, "read_bytes", counting)
+    return seen
+
+
+def _annos(root: Path, names: list[str]) -> None:
+    (root / "absent").mkdir(parents=True)
+    for i, name in enumerate(names):
+        (root / f"{name}.txt").write_text("".join(f"{10 + i},{20 + k},30,40\n" for k in range(6)))
+        (root / "absent" / f"{name}.txt").write_text("0\n0\n1\n0\n0\n0\n")
+    (root / "testing_set.txt").write_text("\n".join(names) + "\n")
+
+
+def test_files_whose_status_is_unchanged_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, names = tmp_path / "annos", ["cat-1", "cat-2"]
+    _annos(root, names)
+    store = ArrayStore(tmp_path / "cache")
+    monkeypatch.setattr(memo_module, "RACY_SECONDS", 0.0)  # the files count as settled at once
+    load_dataset("lasot", root, cache=store, sequences=names)
+    reads = _reads(monkeypatch)
+    parses = _parses(monkeypatch)
+    warm = load_dataset("lasot", root, cache=store, sequences=names)
+    assert reads == [] and parses == []
+    assert warm["cat-2"].ground_truth[0].tolist() == [11, 20, 30, 40]
+
+    # An edit that keeps the size (and even the modification time) changes the change time: read again.
+    gt = root / "cat-2.txt"
+    before = gt.stat()
+    gt.write_text(gt.read_text().replace("11,20", "11,29", 1))
+    os.utime(gt, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert gt.stat().st_size == before.st_size and gt.stat().st_mtime_ns == before.st_mtime_ns
+    edited = load_dataset("lasot", root, cache=store, sequences=names)
+    assert reads == ["cat-2.txt"] and [p.name for p in parses] == ["cat-2.txt"]
+    assert edited["cat-2"].ground_truth[0].tolist() == [11, 29, 30, 40]
+
+    # A file replaced by a copy of the same bytes is read (a new inode) but not parsed (same content).
+    reads.clear(), parses.clear()
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes((root / "cat-1.txt").read_bytes())
+    os.replace(copy, root / "cat-1.txt")
+    again = load_dataset("lasot", root, cache=store, sequences=names)
+    assert reads == ["cat-1.txt"] and parses == []
+    assert _same(again, load_dataset("lasot", root, cache=False, sequences=names))
+
+
+def test_files_changed_just_before_a_load_are_read_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git's racily-clean rule: a second write in the same timestamp tick would keep the status."""
+    root, names = tmp_path / "annos", ["cat-1"]
+    _annos(root, names)
+    store = ArrayStore(tmp_path / "cache")
+    assert memo_module.RACY_SECONDS >= 2.0  # (the coarsest common timestamps: FAT's two seconds)
+    load_dataset("lasot", root, cache=store, sequences=names)
+    reads = _reads(monkeypatch)
+    parses = _parses(monkeypatch)
+    load_dataset("lasot", root, cache=store, sequences=names)
+    assert sorted(reads) == ["cat-1.txt", "cat-1.txt"] and parses == []  # read and hashed, found by content
+
+
+def test_tables_come_back_bit_for_bit_whatever_the_stored_type(tmp_path: Path) -> None:
+    """Integer tables are stored in the smallest exact integer type; -0.0, NaN and fractions stay float64."""
+    root = tmp_path / "annos"
+    rows = {"cat-1": "1,2,3,4", "cat-2": "300,-200,30,40", "cat-3": "70000,-70000,5,6",
+            "cat-4": "-0,0,0.5,1e10", "cat-5": "nan,1,2,3", "cat-6": "4294967296,1,2,3"}  # fmt: skip
+    (root / "absent").mkdir(parents=True)
+    for name, row in rows.items():
+        (root / f"{name}.txt").write_text(f"{row}\n{row}\n")
+        (root / "absent" / f"{name}.txt").write_text("0\n0\n")
+    (root / "testing_set.txt").write_text("\n".join(rows) + "\n")
+    store = ArrayStore(tmp_path / "cache")
+    plain = load_dataset("lasot", root, cache=False)
+    load_dataset("lasot", root, cache=store)
+    warm = load_dataset("lasot", root, cache=store)
+    for name in rows:
+        assert warm[name].ground_truth.tobytes() == plain[name].ground_truth.tobytes(), name
+    assert [memo_module._smallest_exact_type(plain[n].ground_truth.reshape(-1)) for n in rows] == [1, 2, 3, 0, 0, 0]
