@@ -36,6 +36,23 @@ class ResultsError(OdtrackEvalError):
     """Tracker results are missing, incomplete or invalid for the chosen protocol."""
 
 
+class RuleRefusal(ResultsError):
+    """A protocol rule refuses one sequence's results (short results, NaN or inf rows...).
+
+    Raised by the metrics, which know sequences but not files; the evaluation names the file with
+    :meth:`at`. ``row``: the first offending 1-based row of the results (None: the file as a whole).
+    """
+
+    def __init__(self, sequence: str, problem: str, row: int | None = None):
+        self.sequence, self.problem, self.row = sequence, problem, row
+        super().__init__(f"sequence {sequence}: {problem}")
+
+    def at(self, path: str | Path) -> ResultsError:
+        """The same refusal, located in the result file ``path`` (``path:row: problem``)."""
+        where = f"{path}:{self.row}" if self.row is not None else str(path)
+        return ResultsError(f"{where}: {self.problem}")
+
+
 class UnknownNameError(OdtrackEvalError, KeyError):
     """An unknown protocol/dataset/tracker name; the message lists what exists."""
 

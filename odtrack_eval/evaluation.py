@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from odtrack_eval.backend import Backend, choose_backend
-from odtrack_eval.errors import OdtrackEvalError, ResultsError
+from odtrack_eval.errors import OdtrackEvalError, ResultsError, RuleRefusal
 from odtrack_eval.hashing import KeyBuilder, source_digest
 from odtrack_eval.metrics.aggregation import OPEResult, tracking_fps
 from odtrack_eval.metrics.ope import RUN_KEYS, run_statistics
@@ -39,13 +39,12 @@ from odtrack_eval.results.reader import file_parser, run_results
 from odtrack_eval.results.reading import digest_files, read_files
 from odtrack_eval.results.selection import select_entries, tracker_folders
 from odtrack_eval.results.validation import Finding, validate_run
+from odtrack_eval.results.verdict import STRICT_HINT, handling, repair_notes
 from odtrack_eval.sequence import Dataset
 from odtrack_eval.store import ArrayStore, StoreOption, resolve_store
 
-__all__ = ["Evaluation", "evaluate_folder", "WARN_KINDS", "EVALUATION_CODE"]
+__all__ = ["Evaluation", "evaluate_folder", "EVALUATION_CODE"]
 
-#: Findings that are only worth a warning (fatal ones are raised by the protocol in preparation).
-WARN_KINDS = ("looks_like_corners", "length_mismatch", "zero_size")
 #: The code whose output the cache keeps: a change to any of these files changes every key.
 EVALUATION_CODE = (
     "odtrack_eval.evaluation",
@@ -56,6 +55,7 @@ EVALUATION_CODE = (
     "odtrack_eval.results.listing",
     "odtrack_eval.results.reader",
     "odtrack_eval.results.validation",
+    "odtrack_eval.results.verdict",
     "odtrack_eval.results.screen_kernel",
     "odtrack_eval.metrics",
     "odtrack_eval.protocols",
@@ -76,8 +76,11 @@ class Evaluation:
     protocol: Protocol
     results: list[OPEResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Trackers refused (any reason: format, missing files, a protocol rule, --strict) -> the reason.
     errors: dict[str, str] = field(default_factory=dict)
     missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Tracker -> one footnote per kind of repair or suspicion (:func:`~odtrack_eval.results.verdict.repair_notes`).
+    repairs: dict[str, list[str]] = field(default_factory=dict)
     #: The backend the pipeline ran on (the same numbers either way).
     backend: Backend = Backend.NUMPY
 
@@ -107,8 +110,12 @@ def evaluate_folder(
     allow_missing: bool = False,
     cache: StoreOption = True,
     backend: Backend | None = None,
+    strict: bool = False,
 ) -> Evaluation:
     """Evaluate the trackers in ``results_dir`` (one folder per tracker) on ``dataset``.
+
+    ``strict``: refuse every tracker whose results the protocol would repair or that look wrong
+    (corners); otherwise those are scored and :attr:`Evaluation.repairs` says how.
 
     With ``allow_missing`` the sequences missing for any tracker are excluded for all of them
     (pytracking's ``skip_missing_seq``), so every tracker is scored on the same set. ``cache``:
@@ -139,12 +146,18 @@ def evaluate_folder(
     context = _context(truths_of(evaluated), protocol.for_benchmark(dataset.tag), out.backend, resolve_store(cache))
     for entry, listings in usable:
         try:
-            result, warnings = _evaluate_entry(entry, listings, context)
+            result, findings = _evaluate_entry(entry, listings, context)
+            notes = repair_notes(entry.name, [(f.kind, f.shorter, f.count) for f in findings], context.protocol)
+            if strict and notes:
+                first = next(f for f in findings if handling(f.kind, context.protocol, f.shorter).action != "note")
+                raise ResultsError(f"{first} ({STRICT_HINT})")
         except OdtrackEvalError as exc:
             out.errors[entry.name] = str(exc)
             continue
         out.results.append(result)
-        out.warnings += warnings + _run_id_warnings(entry)
+        if notes:
+            out.repairs[entry.name] = notes
+        out.warnings += [f"{entry.name}: {f}" for f in findings] + _run_id_warnings(entry)
     return out
 
 
@@ -210,7 +223,9 @@ def _context(truths: list[SequenceTruth], protocol: Protocol, backend: Backend, 
     )
 
 
-def _evaluate_entry(entry: TrackerRuns, listings: list[RunListing], context: _Context) -> tuple[OPEResult, list[str]]:
+def _evaluate_entry(
+    entry: TrackerRuns, listings: list[RunListing], context: _Context
+) -> tuple[OPEResult, list[Finding]]:
     """One tracker: the cached outcome for exactly its files' bytes, or a fresh one (stored).
 
     The lookup hashes every file and keeps no bytes (a rerun does nothing else); on a miss the files
@@ -245,7 +260,7 @@ _Outcome = tuple[list[dict[str, np.ndarray]], float | None, list[tuple[int, int,
 
 def _score_entry(listings: list[RunListing], tables: list[np.ndarray], context: _Context) -> _Outcome:
     """Validation → preparation → scoring of one entry's parsed files (pure: tables in, numbers out)."""
-    runs, times, findings = [], [], []
+    stats, times, findings = [], [], []
     start = 0
     gts = [t.boxes for t in context.truths]
     for r, listing in enumerate(listings):
@@ -253,25 +268,27 @@ def _score_entry(listings: list[RunListing], tables: list[np.ndarray], context: 
         parsed = run_results(listing, tables[start : start + n])
         start += n
         boxes = [parsed.boxes[name] for name in listing.order]
-        runs.append(boxes)
         times += list(parsed.times.values())
         for f in validate_run(boxes, gts, listing.box_paths, context.backend):
-            if f.kind in WARN_KINDS:
+            if handling(f.kind, context.protocol, f.shorter).action != "refuse":  # (refusals raise below)
                 findings.append((r, listing.box_paths.index(f.path), f.kind, f.message, f.line, f.count))
-    stats = run_statistics(context.truths, runs, context.protocol, context.backend, context.shared)
+        try:
+            stats += run_statistics(context.truths, [boxes], context.protocol, context.backend, context.shared)
+        except RuleRefusal as refusal:  # name the file the rule refused
+            raise refusal.at(listing.box_paths[listing.order.index(refusal.sequence)]) from None
     return stats, tracking_fps(times), findings
 
 
 def _result(entry: TrackerRuns, outcome: _Outcome, listings: list[RunListing], protocol: Protocol,
-            names: list[str]) -> tuple[OPEResult, list[str]]:  # fmt: skip
-    """The tracker's result and warnings; file paths come from this run's listing, never from the cache."""
+            names: list[str]) -> tuple[OPEResult, list[Finding]]:  # fmt: skip
+    """The tracker's result and findings; file paths come from this run's listing, never from the cache."""
     stats, fps, findings = outcome
     result = OPEResult.from_runs(entry.name, protocol, names, stats, fps)
-    warnings = [
-        f"{entry.name}: {Finding(kind, listings[r].box_paths[i], message, line, count)}"  # type: ignore[arg-type]
+    located = [
+        Finding(kind, listings[r].box_paths[i], message, line, count)  # type: ignore[arg-type]
         for r, i, kind, message, line, count in findings
     ]
-    return result, warnings
+    return result, located
 
 
 def _encode(stats: list[dict[str, np.ndarray]], fps: float | None, findings: list) -> list[np.ndarray]:

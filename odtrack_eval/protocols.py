@@ -85,6 +85,8 @@ class Protocol:
     name: str
     description: str
     reference: str
+    #: Who applies these rules, as table footnotes name it ("padded ..., as in the ODTrack evaluator").
+    tool: str = ""
     #: IoU primitive (boxes.IOU_FUNCTIONS key) and normalized-error variant (boxes.norm_center_error).
     iou: Literal["cont", "g10k", "pysot", "tnet"] = "cont"
     norm_error: Literal["pyt", "g10k", "pysot", "tnet"] = "pyt"
@@ -152,6 +154,7 @@ _ODTRACK = Protocol(
     description="ODTrack/OSTrack evaluator (lib/test/analysis): produced the paper's LaSOT, LaSOT_ext, "
     "TNL2K and OTB numbers. Valid GT = w,h>0 and visible.",
     reference="GXNU-ZhongLab/ODTrack@88c0a8e lib/test/analysis/extract_results.py",
+    tool="the ODTrack evaluator",
     benchmark_overrides={
         # `if dataset == 'lasot'`: absent frames also get centre and normalized error +Inf.
         "lasot": {"absent": FAIL_ALL, "shorter_results": "error"},
@@ -170,6 +173,7 @@ _PYTRACKING = replace(
     name="pytracking",
     description="Current pytracking evaluator (since da789d1, Aug 2022): valid GT needs all of x,y,w,h > 0.",
     reference="visionml/pytracking@7eb9e74 pytracking/analysis/extract_results.py",
+    tool="pytracking",
     valid_gt="all_positive",
 )
 
@@ -179,6 +183,7 @@ _OFFICIAL = Protocol(
     "the denominator, GT with any coordinate <= 0 fails success and passes precision, invalid predictions "
     "repaired from the previous frame, MATLAB 0:0.05:1 thresholds, all-zero sequences dropped.",
     reference="HengLan/LaSOT_Evaluation_Toolkit@95bf38a utils/calc_seq_err_robust.m, plot_draw_save.m",
+    tool="the MATLAB toolkits",
     valid_gt="all_positive",
     invalid_gt=MATLAB_INVALID,
     absent=FAIL_ALL,
@@ -197,6 +202,7 @@ _GOT10K = Protocol(
     "dropped, continuous IoU with eps, results truncated to the shorter length (GitHub HEAD; PyPI 0.1.3 "
     "asserts equal lengths). Normalized precision read at 0.20 (got10k's own score is the 51-point mean).",
     reference="got-10k/toolkit@956e728 got10k/experiments/{otb,lasot}.py, got10k/utils/metrics.py",
+    tool="the got10k toolkit",
     iou="g10k",
     norm_error="g10k",
     valid_gt="any",
@@ -241,6 +247,7 @@ _TRACKINGNET = Protocol(
     "(commit 6337d03) tests IoU > t instead of >=; the maintainers' statement (issue #22) and the "
     "protocol spec follow 967661d (>=), as we do.",
     reference="SilvioGiancola/TrackingNet-devkit@79783f2 metrics.py (unchanged since 967661d)",
+    tool="the TrackingNet server",
     iou="tnet",
     norm_error="tnet",
     round_boxes=True,

@@ -118,14 +118,22 @@ def evaluate(
         ),
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the --ci bootstrap.")] = 0,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
-    """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R)."""
+    """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R).
+
+    Every tracker that can be scored is scored; each refused one (format, missing files, a protocol
+    rule, --strict) is listed with its reason under the table and in the JSON's "refused".
+    Exit status: 0 every tracker scored, 1 some refused, 2 nothing could run (usage, configuration).
+    """
     options = {"sequences": list(sequence)} if sequence else {}
     ds, proto = load_for_protocol(dataset, root, protocol, cache=not no_cache, **options)
     if isinstance(proto, VotProtocol):
         _evaluate_vot(ds, results, proto, fmt, tracker, attributes, per_sequence)
         return
-    ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
+    ev = evaluate_folder(
+        ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache, strict=strict
+    )
     for w in ev.warnings[:20]:
         typer.secho(f"warning: {w}", err=True, fg=typer.colors.YELLOW)
     if len(ev.warnings) > 20:
@@ -161,7 +169,8 @@ def evaluate(
         if per_sequence:
             parts.append(tables.sequence_table(ev))
         _print_tables(parts, fmt)
-    _finish(ev.errors)
+    # (a table without rows is not printed: then standard error gives every reason)
+    _finish(ev.errors, listed=fmt is OutputFormat.json or (fmt is not OutputFormat.csv and bool(ev.results)))
 
 
 def _print_tables(parts: list, fmt: OutputFormat) -> None:
@@ -177,10 +186,26 @@ def _print_tables(parts: list, fmt: OutputFormat) -> None:
         typer.echo(text)
 
 
-def _finish(errors: dict[str, str]) -> None:
-    """Report per-tracker errors after the others' numbers; exit 1 if there were any."""
-    for name, err in errors.items():
-        typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
+#: The --strict option every evaluating command shares.
+STRICT_HELP = (
+    "Refuse trackers whose results the protocol would repair (short or long files, NaN, inf or zero-size rows) "
+    "or that look wrong (x1,y1,x2,y2 corners, files of another benchmark), instead of scoring them with a footnote."
+)
+
+
+def _finish(errors: dict[str, str], listed: bool = False) -> None:
+    """Report refused trackers after the others' numbers and exit 1 if there were any.
+
+    ``listed``: the output already lists them with their reasons (table notes, JSON "refused"), so
+    standard error gets one line; otherwise one line per tracker.
+    """
+    if listed and errors:
+        names = ", ".join(errors)
+        typer.secho(f"error: {len(errors)} tracker(s) refused ({names}); the reasons are listed with the output",
+                    err=True, fg=typer.colors.RED)  # fmt: skip
+    else:
+        for name, err in errors.items():
+            typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
     if errors:
         raise typer.Exit(1)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from odtrack_eval.cli import app
-from odtrack_eval.cli.evaluate import OutputFormat, _finish, _print_tables, load_for_protocol
+from odtrack_eval.cli.evaluate import STRICT_HELP, OutputFormat, _finish, _print_tables, load_for_protocol
 from odtrack_eval.cli.report import parse_mapping
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.report import tables
@@ -38,11 +39,14 @@ def leaderboard(
         bool, typer.Option("--allow-missing", help="Per benchmark, score the sequences every tracker has.")
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
     """Several benchmarks side by side, like the ODTrack paper's Table 2 (best two per column marked).
 
     AUC, P_norm, P for one-pass benchmarks and AO, SR0.5, SR0.75 for GOT-10k, each under its leaderboard
-    protocol."""
+    protocol. A tracker refused on one benchmark keeps its other columns; the refusals are listed under
+    the table (JSON: "refused"). Exit status: 0 every tracker scored, 1 some refused, 2 nothing could run
+    (usage, configuration)."""
     per_dataset = parse_mapping([r for r in results if "=" in r], "--results")
     shared = [r for r in results if "=" not in r]
     if len(shared) > 1:
@@ -61,7 +65,7 @@ def leaderboard(
         root = Path(roots[name]) if name in roots else None
         ds, proto = load_for_protocol(name, root, None, command="leaderboard", cache=not no_cache)
         ev = evaluate_folder(ds, Path(folder), proto, trackers=tracker, allow_missing=allow_missing,
-                             cache=not no_cache)  # fmt: skip
+                             cache=not no_cache, strict=strict)  # fmt: skip
         for w in ev.warnings[:5]:
             typer.secho(f"warning: {ds.name}: {w}", err=True, fg=typer.colors.YELLOW)
         errors.update({f"{ds.name}: {k}": v for k, v in ev.errors.items()})
@@ -69,8 +73,11 @@ def leaderboard(
     table = tables.benchmarks_table(evaluations)
     first = table.columns[0].key if table.columns else None  # sorted by the first benchmark's first score
     table.rows.sort(key=lambda row: -row[1].get(first, float("-inf")) if first else 0.0)
+    table.notes += [f"{ev.dataset.name}: {note}" for ev in evaluations for note in tables.outcome_notes(ev)]
     if fmt is OutputFormat.json:
-        typer.echo(tables.table_to_json(table))
+        doc = tables.table_to_dict(table)
+        doc["refused"] = [{"name": name, "reason": reason} for name, reason in errors.items()]
+        typer.echo(json.dumps(tables._json_safe(doc), indent=2, allow_nan=False))
     else:
         _print_tables([table], fmt)
-    _finish(errors)
+    _finish(errors, listed=fmt is OutputFormat.json or (fmt is not OutputFormat.csv and bool(table.rows)))

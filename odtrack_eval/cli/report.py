@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
-from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
+from odtrack_eval.cli.evaluate import PROTOCOL_HELP, STRICT_HELP, _finish, load_for_protocol
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.selection import TRACKER_HELP
@@ -43,8 +43,13 @@ def report(
         bool, typer.Option("--allow-missing", help="Evaluate on the sequences every tracker has.")
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
-    """Write leaderboard/attribute tables (txt, md, csv, tex, json), figures (png, pdf) and index.html."""
+    """Write leaderboard/attribute tables (txt, md, csv, tex, json), figures (png, pdf) and index.html.
+
+    Refused trackers are listed under the leaderboard with their reasons. Exit status: 0 every tracker
+    scored, 1 some refused, 2 nothing could run (usage, configuration).
+    """
     from odtrack_eval.report.build import build_report
 
     start = time.perf_counter()
@@ -63,15 +68,14 @@ def report(
         if vot.errors:
             raise typer.Exit(1)
         return
-    ev = evaluate_folder(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache)
-    for name, err in ev.errors.items():
-        typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
+    ev = evaluate_folder(
+        ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache, strict=strict
+    )
     if not ev.results:
-        raise typer.Exit(1)
+        _finish(ev.errors)
     files = build_report(ev, out, results, cache=resolve_store(not no_cache), paper_names=parse_mapping(paper_name))
     n_tables = sum(len(v) for v in files.tables.values())
     n_figs = sum(len(v) for v in files.figures.values())
     typer.echo(f"wrote {files.index} ({n_tables} table files, {n_figs} figure files) in "
                f"{time.perf_counter() - start:.1f} s")  # fmt: skip
-    if ev.errors:
-        raise typer.Exit(1)
+    _finish(ev.errors, listed=True)

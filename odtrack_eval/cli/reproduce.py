@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
-from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
+from odtrack_eval.cli.evaluate import PROTOCOL_HELP, STRICT_HELP, _finish, load_for_protocol
 from odtrack_eval.cli.report import parse_mapping
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.report import tables
@@ -38,13 +38,17 @@ def reproduce(
     merge: Annotated[bool, typer.Option("--merge", help="Also print the leaderboard with published rows.")] = False,
     fmt: Annotated[ReproFormat, typer.Option("--format", "-f", help="Output format.")] = ReproFormat.table,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
 ) -> None:
-    """Compare computed scores with the published numbers (odtrack_eval/data/published)."""
+    """Compare computed scores with the published numbers (odtrack_eval/data/published).
+
+    Refused trackers are listed after the comparison (JSON: "refused"). Exit status: 0 every tracker
+    scored, 1 some refused, 2 nothing could run (usage, configuration)."""
     from odtrack_eval.report.published import load_published, merge_published, reproduce_rows, reproduce_text
 
     mapping = parse_mapping(tracker)
     ds, proto = load_for_protocol(dataset, root, protocol, command="reproduce", cache=not no_cache)
-    ev = evaluate_folder(ds, results, proto, cache=not no_cache)
+    ev = evaluate_folder(ds, results, proto, cache=not no_cache, strict=strict)
     published = load_published(ds.tag, source)
     unknown = sorted(set(mapping.values()) - {p.tracker for p in published})
     if unknown:
@@ -61,7 +65,8 @@ def reproduce(
                                "for comparison with the computed rows.")  # fmt: skip
     if fmt is ReproFormat.json:
         doc = {"dataset": ds.name, "benchmark": ds.tag, "protocol": proto.name,
-               "rows": [r.to_dict() for r in rows]}  # fmt: skip
+               "rows": [r.to_dict() for r in rows],
+               "refused": [{"name": name, "reason": reason} for name, reason in ev.errors.items()]}  # fmt: skip
         if board is not None:
             doc["leaderboard"] = tables.table_to_dict(board)
         typer.echo(json.dumps(tables._json_safe(doc), indent=2, allow_nan=False))
@@ -71,7 +76,7 @@ def reproduce(
         if board is not None:
             typer.echo("")
             typer.echo(tables.to_text(board, color=sys.stdout.isatty()))
-    for name, err in ev.errors.items():
-        typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
-    if ev.errors:
-        raise typer.Exit(1)
+        notes = tables.outcome_notes(ev)
+        if notes and board is None:
+            typer.echo("\n".join(["", *notes]))
+    _finish(ev.errors, listed=fmt is ReproFormat.json or bool(ev.results))

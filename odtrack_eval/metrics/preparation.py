@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from odtrack_eval.errors import ResultsError
+from odtrack_eval.errors import ResultsError, RuleRefusal
 from odtrack_eval.metrics.truth import SequenceTruth
 from odtrack_eval.protocols import FrameRule, Protocol
 
@@ -50,9 +50,10 @@ def _fix_length(pred: np.ndarray, gt: np.ndarray, protocol: Protocol, name: str)
     if len(pred) < len(gt):
         rule = protocol.shorter_results
         if rule == "error":
-            raise ResultsError(
-                f"sequence {name}: results have {len(pred)} rows but the ground truth has {len(gt)} "
-                f"(protocol {protocol.name!r} does not accept short results)"
+            raise RuleRefusal(
+                name,
+                f"{len(pred)} rows but the ground truth has {len(gt)} "
+                f"(protocol {protocol.name!r} does not accept short results, as its reference tool does not)",
             )
         if rule in ("zero_pad", "nan_pad"):
             pad = np.full((len(gt) - len(pred), 4), 0.0 if rule == "zero_pad" else np.nan)
@@ -64,7 +65,7 @@ def _fix_length(pred: np.ndarray, gt: np.ndarray, protocol: Protocol, name: str)
 def _check_predictions(pred: np.ndarray, seq_index: np.ndarray, names: list[str], protocol: Protocol) -> None:
     if not protocol.reject_invalid_predictions:
         return
-    bad = _nan_rows(pred)
+    bad = _non_finite_rows(pred)
     if protocol.reject_negative_size:
         bad |= (pred[:, 2] < 0) | (pred[:, 3] < 0)
     if bad.any():
@@ -73,11 +74,13 @@ def _check_predictions(pred: np.ndarray, seq_index: np.ndarray, names: list[str]
         in_seq = np.nonzero(bad & (seq_index == seq))[0]
         start = int(np.argmax(seq_index == seq))
         rows = (in_seq[:5] - start + 1).tolist()
-        what = "NaN or negative width/height" if protocol.reject_negative_size else "NaN"
+        what = "NaN, inf or negative width/height" if protocol.reject_negative_size else "NaN or inf"
         hint = " (--protocol official repairs them from the previous frame instead)" if protocol.iou == "cont" else ""
-        raise ResultsError(
-            f"sequence {names[seq]}: invalid results ({what}) in rows {rows} ({len(in_seq)} rows); "
-            f"protocol {protocol.name!r} rejects them like the reference tool{hint}"
+        raise RuleRefusal(
+            names[seq],
+            f"invalid results ({what}) in rows {rows} ({len(in_seq)} rows); "
+            f"protocol {protocol.name!r} rejects them like the reference tool{hint}",
+            row=rows[0],
         )
 
 
@@ -94,7 +97,7 @@ def _repair(pred: np.ndarray, keep: np.ndarray, starts: np.ndarray, protocol: Pr
     if protocol.repair_predictions == "zero_size":
         bad = (pred[:, 2] == 0) | (pred[:, 3] == 0)
     else:
-        bad = _nan_rows(pred) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
+        bad = _non_finite_rows(pred) | (pred[:, 2] <= 0) | (pred[:, 3] <= 0)
     bad &= ~keep
     bad[starts] = False  # frame 0 of each sequence is never repaired (it is replaced or kept as is)
     if not bad.any():
@@ -131,6 +134,15 @@ def _nan_rows(a: np.ndarray) -> np.ndarray:
     out = np.isnan(a[:, 0])
     for j in range(1, a.shape[1]):
         out |= np.isnan(a[:, j])
+    return out
+
+
+def _non_finite_rows(a: np.ndarray) -> np.ndarray:
+    """Rows of predictions holding a NaN or an infinity: inf rows (``inf``, ``1e400``) are treated as the
+    protocol treats NaN rows (rejected or repaired); the reference tools never meet them (ours)."""
+    out = ~np.isfinite(a[:, 0])
+    for j in range(1, a.shape[1]):
+        out |= ~np.isfinite(a[:, j])
     return out
 
 

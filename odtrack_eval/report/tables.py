@@ -159,7 +159,14 @@ def ope_table(
             runs = ", ".join(f"{r.tracker}: {r.num_runs}" for r in evaluation.results if r.tracker in table.spreads)
             table.notes.append(f"Runs per tracker ({runs}): score of all runs together ± std over runs "
                                "(min–max over runs).")  # fmt: skip
+    table.notes += outcome_notes(evaluation)
     return table
+
+
+def outcome_notes(evaluation: Evaluation) -> list[str]:
+    """Footnotes for what is not in the rows: repairs the protocol made, and trackers it refused."""
+    notes = [f"Repaired: {note}" for notes in evaluation.repairs.values() for note in notes]
+    return notes + [f"Refused: {name}: {reason}" for name, reason in evaluation.errors.items()]
 
 
 def benchmark_columns(evaluation: Evaluation) -> tuple[Column, ...]:
@@ -326,6 +333,7 @@ def to_latex(table: Table) -> str:
             cells.append(s)
         lines.append(_latex_escape(name) + " & " + " & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
+    lines += ["% " + note.replace("\n", "\n% ") for note in table.notes]
     return "\n".join(lines)
 
 
@@ -407,6 +415,10 @@ def evaluation_to_dict(
         "protocol": evaluation.protocol.name,
         "num_sequences": len(evaluation.sequence_names),
         "trackers": trackers,
+        "refused": [{"name": name, "reason": reason} for name, reason in evaluation.errors.items()],
+        "repaired": [
+            {"name": name, "notes": notes} for name, notes in evaluation.repairs.items()
+        ],
     }
 
 

@@ -1,10 +1,10 @@
 """Validation: every unusual fact about result files, found without deciding which are fatal.
 
 Loading is strict about *format* (every row must be four numbers); content is judged here: NaN
-rows, negative or zero sizes, a wrong length, columns that look like x2,y2 corners. The protocols
-disagree on which of these are fatal (protocols.md §1.7), so this stage only reports
-:class:`Finding` objects; the protocol decides (:func:`raise_for_findings`, and the preparation
-stage of the metrics).
+rows, infinite rows (``inf``, ``1e400``; the protocols treat them as NaN rows), negative or zero
+sizes, a wrong length, columns that look like x2,y2 corners. The protocols disagree on which of
+these are fatal (protocols.md §1.7), so this stage only reports :class:`Finding` objects; the
+protocol decides (:mod:`.verdict`, and the preparation stage of the metrics).
 
 Speed: one screening pass over all files picks the files that can have a finding; only those get
 the detailed per-file :func:`validate`. The screen runs as whole-array numpy passes, or compiled
@@ -25,7 +25,7 @@ from odtrack_eval.errors import ResultsError
 
 __all__ = ["Finding", "FindingKind", "validate", "validate_run", "raise_for_findings"]
 
-FindingKind = Literal["length_mismatch", "nan_rows", "negative_size", "zero_size", "looks_like_corners"]
+FindingKind = Literal["length_mismatch", "nan_rows", "inf_rows", "negative_size", "zero_size", "looks_like_corners"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,11 @@ class Finding:
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
         return f"{where}: {self.message}"
 
+    @property
+    def shorter(self) -> bool:
+        """For ``length_mismatch``: the results are shorter than the ground truth (else longer)."""
+        return self.kind == "length_mismatch" and self.message.endswith("(shorter)")
+
 
 def validate(boxes: np.ndarray, gt: np.ndarray, path: str | Path) -> list[Finding]:
     """Report everything unusual about ``boxes`` (one file's N×4 array) against ``gt``."""
@@ -60,18 +65,20 @@ def validate(boxes: np.ndarray, gt: np.ndarray, path: str | Path) -> list[Findin
             Finding("length_mismatch", path, f"{n} rows but the ground truth has {m} ({side})", count=abs(n - m))
         )
     nan = np.isnan(boxes).any(axis=1)
-    if nan.any():
-        lines = (np.flatnonzero(nan)[:5] + 1).tolist()
-        more = ", ..." if nan.sum() > 5 else ""
-        findings.append(
-            Finding(
-                "nan_rows",
-                path,
-                f"{int(nan.sum())} rows contain NaN (lines {', '.join(map(str, lines))}{more})",
-                line=lines[0],
-                count=int(nan.sum()),
+    inf = np.isinf(boxes).any(axis=1) & ~nan
+    for kind, rows, what in (("nan_rows", nan, "NaN"), ("inf_rows", inf, "an infinite value (inf, 1e400)")):
+        if rows.any():
+            lines = (np.flatnonzero(rows)[:5] + 1).tolist()
+            more = ", ..." if rows.sum() > 5 else ""
+            findings.append(
+                Finding(
+                    kind,  # type: ignore[arg-type]
+                    path,
+                    f"{int(rows.sum())} rows contain {what} (lines {', '.join(map(str, lines))}{more})",
+                    line=lines[0],
+                    count=int(rows.sum()),
+                )
             )
-        )
     with np.errstate(invalid="ignore"):
         negative = (boxes[:, 2] < 0) | (boxes[:, 3] < 0)
         zero = ((boxes[:, 2] == 0) | (boxes[:, 3] == 0)) & ~negative
