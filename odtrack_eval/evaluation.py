@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from odtrack_eval.backend import Backend, choose_backend
+from odtrack_eval.datasets.names import display_name
 from odtrack_eval.errors import OdtrackEvalError, ResultsError, RuleRefusal
 from odtrack_eval.hashing import KeyBuilder, source_digest
 from odtrack_eval.metrics.aggregation import OPEResult, tracking_fps
@@ -34,7 +35,7 @@ from odtrack_eval.metrics.preparation import TruthCache
 from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.layout import TrackerRuns, discover_trackers
-from odtrack_eval.results.listing import RunListing, list_run, listed_bytes, missing_message
+from odtrack_eval.results.listing import RunListing, foreign_refusal, list_run, listed_bytes, missing_message
 from odtrack_eval.results.reader import file_parser, run_results
 from odtrack_eval.results.reading import digest_files, read_files
 from odtrack_eval.results.selection import select_entries, tracker_folders
@@ -50,6 +51,9 @@ EVALUATION_CODE = (
     "odtrack_eval.evaluation",
     "odtrack_eval.textio",
     "odtrack_eval.parallel",
+    "odtrack_eval.datasets",  # (imported with its names module: the registry, not what the numbers depend on)
+    "odtrack_eval.datasets._layout",
+    "odtrack_eval.datasets.names",  # which files are another benchmark's: what is paired
     "odtrack_eval.results.layout",
     "odtrack_eval.results.reading",
     "odtrack_eval.results.listing",
@@ -126,8 +130,14 @@ def evaluate_folder(
     names = dataset.names
     out = Evaluation(dataset, protocol)
     usable: list[tuple[TrackerRuns, list[RunListing]]] = []
+    foreign: dict[str, list[Finding]] = {}
     for entry in _find_entries(results_dir, dataset.tag, trackers):
-        listings = [list_run(run, names, dataset.name, allow_missing=True) for run in entry.runs]
+        listings = [list_run(run, names, dataset.name, allow_missing=True, tag=dataset.tag) for run in entry.runs]
+        refusal = foreign_refusal(listings, len(names), dataset.tag)
+        if refusal is not None:
+            out.errors[entry.name] = refusal
+            continue
+        foreign[entry.name] = _foreign_findings(listings)
         missing = sorted({m for li in listings for m in li.missing})
         if missing and not allow_missing:
             first = next(li for li in listings if li.missing)
@@ -147,6 +157,7 @@ def evaluate_folder(
     for entry, listings in usable:
         try:
             result, findings = _evaluate_entry(entry, listings, context)
+            findings = foreign[entry.name] + findings
             notes = repair_notes(entry.name, [(f.kind, f.shorter, f.count) for f in findings], context.protocol)
             if strict and notes:
                 first = next(f for f in findings if handling(f.kind, context.protocol, f.shorter).action != "note")
@@ -172,7 +183,20 @@ def _without(listing: RunListing, excluded: set[str]) -> RunListing:
         tuple(listing.time_names[i] for i in times),
         tuple(listing.time_paths[i] for i in times),
         listing.missing,
+        listing.foreign,
     )
+
+
+def _foreign_findings(listings: list[RunListing]) -> list[Finding]:
+    """One finding per run whose folder also holds files of another benchmark (set apart, never read)."""
+    out = []
+    for listing in listings:
+        for tag, stems in listing.foreign.items():
+            examples = ", ".join(sorted(stems)[:3]) + (", ..." if len(stems) > 3 else "")
+            out.append(Finding("foreign", listing.run.folder,
+                               f"{len(stems)} files name {display_name(tag)} sequences ({examples}); ignored",
+                               count=len(stems)))  # fmt: skip
+    return out
 
 
 def _base_key(truths: list[SequenceTruth], protocol: Protocol) -> str:

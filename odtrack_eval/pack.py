@@ -78,8 +78,14 @@ def _placeholder_dataset(names: list[str], tag: str) -> Dataset:
 
 def check_and_collect(
     benchmark: str, entry: TrackerRuns, dataset: Dataset | None = None
-) -> tuple[list[str], list[tuple[str, bytes]]]:
-    """All problems of ``entry`` as a submission, and the files to write when there are none."""
+) -> tuple[list[str], list[tuple[str, bytes]], list[str]]:
+    """All problems of ``entry`` as a submission, the files to write when there are none, and notes.
+
+    Time files are packed wherever they are found, with or without ``dataset`` (which only adds the
+    frame-count checks): pytracking's ``<seq>_time.txt`` per run, or the got10k layout's
+    ``<seq>/<seq>_time.txt`` (one column per repetition). Sequences without one are noted: the
+    server's speed column needs them.
+    """
     spec = BENCHMARKS[benchmark]
     names = read_name_list(*spec.list_data)
     ds = dataset if dataset is not None else _placeholder_dataset(names, benchmark)
@@ -94,6 +100,7 @@ def check_and_collect(
     for run in entry.runs[: spec.max_runs]:
         runs.append(load_run(run, ds, allow_missing=True))
     files: list[tuple[str, bytes]] = []
+    untimed: list[str] = []
     for name in names:
         seq = ds.find(name)
         expected = seq.extra.get("num_frames") if (seq is not None and dataset is not None) else None
@@ -115,15 +122,45 @@ def check_and_collect(
         if len(lengths) > 1:
             problems.append(f"{name}: runs have different lengths {sorted(lengths)}")
         if spec.time_name is not None and seq is not None:
-            times = [run.times[seq.name] for run in runs if seq.name in run.times]
+            times = [run.times[seq.name] for run in runs if seq.name in run.times] or _shared_times(
+                runs, seq.name, problems
+            )
             if times:
                 files.append((spec.time_name(name), _fmt_times(times)))
-    return problems, files
+            else:
+                untimed.append(name)
+    notes = []
+    if untimed:
+        notes.append(f"no time file for {len(untimed)} of {len(names)} sequences (e.g. {', '.join(untimed[:3])}): "
+                     f"{spec.name}'s speed column needs <seq>_time.txt beside the boxes")  # fmt: skip
+    return problems, files, notes
 
 
-def write_package(benchmark: str, entry: TrackerRuns, out: str | Path, dataset: Dataset | None = None) -> int:
-    """Check, then write the zip atomically; returns the number of files. Raises listing every problem."""
-    problems, files = check_and_collect(benchmark, entry, dataset)
+def _shared_times(runs: list[RunResults], name: str, problems: list[str]) -> list[np.ndarray]:
+    """The columns of the got10k layout's ``<seq>/<seq>_time.txt`` (one per repetition), if there is one."""
+    from odtrack_eval.errors import FormatError
+    from odtrack_eval.textio import read_table
+
+    box_file = next((run.paths[name] for run in runs if name in run.paths), None)
+    if box_file is None:
+        return []
+    path = box_file.parent / f"{name}_time.txt"
+    if not path.is_file():
+        return []
+    try:
+        table = read_table(path, ncols=len(runs), what=f"{len(runs)} comma-separated seconds per frame (one per run)")
+    except FormatError as exc:
+        problems.append(str(exc))
+        return []
+    return [table[:, j] for j in range(table.shape[1])] if table.ndim == 2 else [table]
+
+
+def write_package(
+    benchmark: str, entry: TrackerRuns, out: str | Path, dataset: Dataset | None = None
+) -> tuple[int, list[str]]:
+    """Check, then write the zip atomically; returns the number of files and the notes (time files
+    missing). Raises listing every problem."""
+    problems, files, notes = check_and_collect(benchmark, entry, dataset)
     if problems:
         shown = "\n  ".join(problems[:40])
         more = f"\n  ... and {len(problems) - 40} more" if len(problems) > 40 else ""
@@ -141,4 +178,4 @@ def write_package(benchmark: str, entry: TrackerRuns, out: str | Path, dataset: 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return len(files)
+    return len(files), notes

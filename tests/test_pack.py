@@ -37,7 +37,7 @@ def test_trackingnet_package_round_trips(tmp_path: Path) -> None:
     written = _write_results(tmp_path / "res", names, np.random.default_rng(0))
     entry = discover_trackers(tmp_path / "res", "trackingnet")[0]
     out = tmp_path / "tn.zip"
-    assert write_package("trackingnet", entry, out) == 511
+    assert write_package("trackingnet", entry, out) == (511, [])
     with zipfile.ZipFile(out) as zf:
         members = sorted(zf.namelist())
         assert members == sorted(f"{n}.txt" for n in names)
@@ -98,3 +98,44 @@ def test_cli_pack_reports_problems(tmp_path: Path) -> None:
     out = subprocess.run(cmd, capture_output=True, text=True)
     assert out.returncode == 2 and "506 problems" in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "x.zip").exists()
+
+
+def _got10k_layout(folder: Path, names: list[str], reps: int, with_times: bool) -> dict[str, np.ndarray]:
+    """Released GOT-10k test results as the got10k toolkit writes them: ``<seq>/<seq>_NNN.txt`` and one
+    ``<seq>/<seq>_time.txt`` with a column per repetition."""
+    rng = np.random.default_rng(5)
+    times = {}
+    for name in names:
+        d = folder / "T" / name
+        d.mkdir(parents=True)
+        for rep in range(1, reps + 1):
+            np.savetxt(d / f"{name}_{rep:03d}.txt", rng.uniform(1, 300, (6, 4)), fmt="%.4f", delimiter=",")
+        times[name] = rng.uniform(0.005, 0.05, (6, reps))
+        if with_times:
+            np.savetxt(d / f"{name}_time.txt", times[name], fmt="%.8f", delimiter=",")
+    return times
+
+
+@pytest.mark.parametrize("reps", [1, 3])
+def test_got10k_time_files_are_packed_without_a_dataset_root(tmp_path: Path, reps: int) -> None:
+    names = read_name_list("got10k", "test_list.txt")
+    times = _got10k_layout(tmp_path / "res", names, reps, with_times=True)
+    out = tmp_path / "sub.zip"
+    count, notes = write_package("got10k", discover_trackers(tmp_path / "res", "got10k")[0], out)
+    assert count == 180 * (reps + 1) and notes == []
+    with zipfile.ZipFile(out) as zf:
+        for name in names[:5]:
+            back = np.loadtxt(zf.open(f"{name}/{name}_time.txt"), delimiter=",", ndmin=2)
+            np.testing.assert_allclose(back, times[name], rtol=0, atol=5e-9)
+
+
+def test_missing_time_files_are_reported(tmp_path: Path) -> None:
+    names = read_name_list("got10k", "test_list.txt")
+    _got10k_layout(tmp_path / "res", names, 1, with_times=False)
+    out = tmp_path / "sub.zip"
+    proc = subprocess.run([sys.executable, "-m", "odtrack_eval", "pack", "got10k", "-r", str(tmp_path / "res"),
+                           "-o", str(out)], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "no time file for 180 of 180 sequences" in proc.stderr and "speed column" in proc.stderr
+    with zipfile.ZipFile(out) as zf:
+        assert len(zf.namelist()) == 180

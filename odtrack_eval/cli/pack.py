@@ -49,5 +49,7 @@ def pack(
         from odtrack_eval.datasets import load_dataset
 
         dataset = load_dataset(_DATASET[benchmark], root)
-    count = write_package(benchmark.value, entries[0], out, dataset)
+    count, notes = write_package(benchmark.value, entries[0], out, dataset)
+    for note in notes:
+        typer.secho(f"warning: {note}", err=True, fg=typer.colors.YELLOW)
     typer.echo(f"wrote {out} ({count} files) for {entries[0].name}")

@@ -63,14 +63,16 @@ class RunFiles:
     boxes: Mapping[str, Path]
     times: Mapping[str, Path]
 
-    def match(self, names: Iterable[str]) -> tuple[dict[str, Path], list[str]]:
+    def match(self, names: Iterable[str], foreign: Collection[str] = ()) -> tuple[dict[str, Path], list[str]]:
         """Map dataset sequence ``names`` to box files; return ``(found, missing)``.
 
-        A file whose name is exactly another dataset sequence's name is never used for a
-        canonical match. Two files that canonically match one sequence (``Jogging_1.txt`` and
+        A file whose name is exactly another dataset sequence's name, or one of ``foreign`` (names of
+        another benchmark's sequences), is never used for a canonical match: LaSOT's ``car-2`` is not
+        OTB100's ``Car2``. Two files that canonically match one sequence (``Jogging_1.txt`` and
         ``jogging-1.txt``) raise :class:`ResultsError` naming both.
         """
-        return _match(list(names), self.boxes, self.folder)
+        stems = self.boxes if not foreign else {k: v for k, v in self.boxes.items() if k not in foreign}
+        return _match(list(names), stems, self.folder)
 
     def time_file(self, stem: str) -> Path | None:
         """The time file of the box file spelled ``stem`` (None if the run has none)."""

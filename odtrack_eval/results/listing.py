@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from odtrack_eval.datasets.names import display_name, foreign_names
 from odtrack_eval.errors import ResultsError
 from odtrack_eval.results.layout import RunFiles
 
-__all__ = ["RunListing", "list_run", "listed_bytes", "missing_message"]
+__all__ = ["RunListing", "foreign_refusal", "list_run", "listed_bytes", "missing_message"]
 
 _MAX_LISTED = 10
 
@@ -31,6 +32,8 @@ class RunListing:
     time_names: tuple[str, ...]
     time_paths: tuple[Path, ...]
     missing: tuple[str, ...]
+    #: Box files named after sequences of another benchmark, by its tag (never matched, never read).
+    foreign: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -62,14 +65,44 @@ def missing_message(folder: Path, missing: Sequence[str], total: int, dataset_la
     )
 
 
-def list_run(run: RunFiles, names: Sequence[str], dataset_label: str, allow_missing: bool = False) -> RunListing:
+def list_run(
+    run: RunFiles, names: Sequence[str], dataset_label: str, allow_missing: bool = False, tag: str | None = None
+) -> RunListing:
     """The listing of ``run`` for the sequences ``names``; a missing file raises :class:`ResultsError`
-    unless ``allow_missing`` (then the listing says which sequences are missing)."""
-    found, missing = run.match(names)
+    unless ``allow_missing`` (then the listing says which sequences are missing).
+
+    ``tag``: the benchmark's tag; files named exactly after another benchmark's sequences are then
+    set apart (:attr:`RunListing.foreign`) and never paired with a sequence of this one.
+    """
+    foreign = foreign_names(run.boxes, tag, names) if tag is not None else {}
+    found, missing = run.match(names, {s for stems in foreign.values() for s in stems})
     if missing and not allow_missing:
         raise ResultsError(missing_message(run.folder, missing, len(names), dataset_label))
     order = tuple(n for n in names if n in found)
     box_paths = tuple(found[n] for n in order)
     times = [(n, run.time_file(path.name[:-4])) for n, path in zip(order, box_paths, strict=True)]
     times = [(n, p) for n, p in times if p is not None]
-    return RunListing(run, order, box_paths, tuple(n for n, _ in times), tuple(p for _, p in times), tuple(missing))
+    return RunListing(
+        run, order, box_paths, tuple(n for n, _ in times), tuple(p for _, p in times), tuple(missing), foreign
+    )
+
+
+def foreign_refusal(listings: Sequence[RunListing], num_sequences: int, tag: str) -> str | None:
+    """Why a tracker's folder is refused as another benchmark's results, or None.
+
+    Refused when some files name another benchmark's sequences and fewer than half of the evaluated
+    sequences have a file: then the folder is that benchmark's results (a mixed folder that holds this
+    benchmark's files too is scored, its foreign files set apart).
+    """
+    for listing in listings:
+        if not listing.foreign or 2 * len(listing.order) >= num_sequences:
+            continue
+        other, stems = max(listing.foreign.items(), key=lambda kv: len(kv[1]))
+        examples = ", ".join(sorted(stems)[:3])
+        return (
+            f"{listing.run.folder}: looks like {display_name(other)} results, not {display_name(tag)}: "
+            f"{len(stems)} of {len(listing.run.boxes)} files name {display_name(other)} sequences ({examples}, ...) "
+            f"and only {len(listing.order)} of the {num_sequences} sequences evaluated have a file "
+            "(names are never paired across benchmarks)"
+        )
+    return None

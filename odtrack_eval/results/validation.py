@@ -25,7 +25,9 @@ from odtrack_eval.errors import ResultsError
 
 __all__ = ["Finding", "FindingKind", "validate", "validate_run", "raise_for_findings"]
 
-FindingKind = Literal["length_mismatch", "nan_rows", "inf_rows", "negative_size", "zero_size", "looks_like_corners"]
+FindingKind = Literal[
+    "length_mismatch", "nan_rows", "inf_rows", "negative_size", "zero_size", "looks_like_corners", "foreign"
+]
 
 
 @dataclass(frozen=True)

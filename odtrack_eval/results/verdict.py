@@ -70,7 +70,7 @@ def handling(kind: str, protocol: Protocol, shorter: bool = True) -> Handling:
     if kind == "looks_like_corners":
         return Handling("suspect", "scored as x,y,w,h; convert the files if they hold x1,y1,x2,y2")
     if kind == "foreign":
-        return Handling("suspect", "ignored: they name sequences of another benchmark")
+        return Handling("suspect", "ignored")
     return Handling("note", "")
 
 
@@ -81,7 +81,12 @@ _WHAT = {
     "negative_size": ("with negative sizes",) * 2,
     "zero_size": ("with zero-size boxes",) * 2,
     "looks_like_corners": ("that look like x1,y1,x2,y2 corners",) * 2,
+    "foreign": ("named after sequences of another benchmark",) * 2,
 }
+
+
+#: Kinds whose count is not a number of rows.
+_NO_ROW_COUNT = ("looks_like_corners", "foreign")
 
 
 def repair_notes(
@@ -102,8 +107,9 @@ def repair_notes(
             continue
         what = _WHAT[kind][0 if shorter else 1]
         rows = sum(c for c in counts if c is not None)
-        files = f"{len(counts)} file{'s' if len(counts) != 1 else ''}"
-        amount = f" ({rows} row{'s' if rows != 1 else ''})" if rows and kind != "looks_like_corners" else ""
+        num_files = rows if kind == "foreign" else len(counts)  # (a foreign finding counts the files of a folder)
+        files = f"{num_files} file{'s' if num_files != 1 else ''}"
+        amount = f" ({rows} row{'s' if rows != 1 else ''})" if rows and kind not in _NO_ROW_COUNT else ""
         by = f", as in {tool or protocol.tool}" if h.action == "repair" and (tool or protocol.tool) else ""
         notes.append(f"{tracker}: {files} {what}{amount}, {h.how}{by}")
     return notes

@@ -154,3 +154,56 @@ def test_leaderboard_compare_report_and_reproduce_isolate_refusals(messy, tmp_pa
     repro = _run("reproduce", "-d", "lasot", "-r", str(results), "--root", str(annos), "-f", "json")
     assert repro.exit_code == 1
     assert {r["name"] for r in json.loads(repro.stdout)["refused"]} == {"Short", "Nan", "Inf", "Garbled"}
+
+
+def test_files_of_another_benchmark_are_set_apart_and_strict_refuses_them(messy) -> None:
+    annos, results = messy
+    mixed = results / "Mixed"
+    mixed.mkdir()
+    for f in (results / "Good").iterdir():
+        (mixed / f.name).write_bytes(f.read_bytes())
+    for name in ("atv-1", "atv-2"):  # LaSOT_ext sequences, in a LaSOT folder
+        (mixed / f"{name}.txt").write_text("1,2,3,4\n")
+    res, doc = _evaluate(annos, results, "-t", "Good", "-t", "Mixed")
+    assert res.exit_code == 0, res.output
+    scores = {t["name"]: {k: v for k, v in t.items() if k != "name"} for t in doc["trackers"]}
+    assert scores["Mixed"] == scores["Good"]
+    assert doc["repaired"] == [{"name": "Mixed", "notes": [
+        "Mixed: 2 files named after sequences of another benchmark, ignored"]}]  # fmt: skip
+    assert f"{mixed}: 2 files name LaSOT_ext sequences (atv-1, atv-2); ignored" in res.stderr
+    strict, strict_doc = _evaluate(annos, results, "-t", "Good", "-t", "Mixed", "--strict")
+    assert strict.exit_code == 1 and [r["name"] for r in strict_doc["refused"]] == ["Mixed"]
+
+
+def test_results_of_another_benchmark_are_refused_never_paired_by_similar_names(tmp_path: Path) -> None:
+    """LaSOT's car-2, bird-2, dog-1 are not OTB100's Car2, Bird2, Dog1, even with --allow-missing."""
+    from tests._shared import require_shared
+
+    real = require_shared("data", "real")
+    results = tmp_path / "results"
+    for src in (real / "lasot" / "results" / "ATOM", real / "otb100" / "results" / "SiamFC-3s"):
+        (results / src.name).mkdir(parents=True)
+        for f in src.iterdir():
+            (results / src.name / f.name).write_bytes(f.read_bytes())
+    annos = real / "otb100" / "annotations"
+    for seqs in ((), ("-s", "Car2", "-s", "Bird2", "-s", "Dog1")):
+        res = _run("evaluate", "-d", "otb100", "--root", str(annos), "-r", str(results), "--allow-missing",
+                   "-f", "json", "--no-cache", *seqs)  # fmt: skip
+        assert res.exit_code == 1
+        doc = json.loads(res.stdout)
+        assert [t["name"] for t in doc["trackers"]] == ["SiamFC-3s"]
+        (refused,) = doc["refused"]
+        assert refused["name"] == "ATOM"
+        assert "looks like LaSOT results, not OTB100: 280 of 280 files name LaSOT sequences" in refused["reason"]
+
+
+def test_foreign_names_know_every_shipped_list() -> None:
+    from odtrack_eval.datasets.names import foreign_names
+
+    stems = ["car-2", "Car2", "atv-1", "agility", "GOT-10k_Train_000001", "cVrxfV0w29w_0", "my-own-video"]
+    assert foreign_names(stems, "otb") == {
+        "lasot": ["car-2"], "lasot_ext": ["atv-1"], "got10k": ["GOT-10k_Train_000001"],
+        "trackingnet": ["cVrxfV0w29w_0"], "vot2020": ["agility"],
+    }  # fmt: skip
+    assert foreign_names(["car-2", "airplane-1"], "lasot") == {}  # training and test names are LaSOT's
+    assert foreign_names(["agility"], "lasot", own=["agility"]) == {}  # a benchmark of one's own

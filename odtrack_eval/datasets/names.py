@@ -1,0 +1,86 @@
+"""Which benchmark a sequence name belongs to, from the sequence lists shipped with the package.
+
+Downloaded result archives mix benchmarks (LaSOT and LaSOT_ext in one folder) or get unpacked into
+the wrong place (LaSOT results given as OTB100's). Names alone tell: ``car-2`` is a LaSOT sequence,
+``Car2`` an OTB100 one, and the two must never be paired although they differ only in case and a
+dash. This module knows every shipped list (all splits, the training ones included, so LaSOT's
+training sequences are LaSOT's) and says which files of a folder name sequences of another
+benchmark. The lists are read only when a folder holds names the evaluated benchmark lacks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from functools import cache
+
+from odtrack_eval.datasets._layout import package_text
+
+__all__ = ["DISPLAY_NAMES", "display_name", "foreign_names", "names_of"]
+
+#: Benchmark tag -> how people write it (tables, titles, messages).
+DISPLAY_NAMES = {
+    "lasot": "LaSOT",
+    "lasot_ext": "LaSOT_ext",
+    "trackingnet": "TrackingNet",
+    "got10k": "GOT-10k",
+    "tnl2k": "TNL2K",
+    "otb": "OTB100",
+    "vot2020": "VOT2020",
+}
+
+#: Benchmark tag -> the shipped lists of its sequence names: (data folder, file[, CSV column]).
+_LISTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "lasot": (("lasot", "all_dataset.txt"),),
+    "lasot_ext": (("lasot_ext", "sequence_list.txt"),),
+    "trackingnet": (("trackingnet", "TEST_sequences.txt"), ("trackingnet", "TRAIN_chunks.csv.gz", "sequence")),
+    "got10k": (("got10k", "val_list.txt"), ("got10k", "test_list.txt"), ("got10k", "train_list.txt.gz")),
+    "tnl2k": (("tnl2k", "testing_set.txt"),),
+    "otb": (("otb100", "sequences.csv", "name"),),
+    "vot2020": (("vot2020", "list.txt"),),
+}
+
+
+def display_name(tag: str) -> str:
+    """``LaSOT`` for ``lasot``; an unknown tag as it is."""
+    return DISPLAY_NAMES.get(tag, tag)
+
+
+@cache
+def names_of(tag: str) -> frozenset[str]:
+    """Every sequence name of benchmark ``tag`` in the shipped lists (empty for an unknown tag)."""
+    names: set[str] = set()
+    for folder, file, *column in _LISTS.get(tag, ()):
+        text = package_text(folder, file)
+        if column:
+            names.update(row[column[0]].strip() for row in csv.DictReader(io.StringIO(text)))
+        else:
+            names.update(line.strip() for line in text.splitlines())
+    names.discard("")
+    return frozenset(names)
+
+
+def foreign_names(stems: Iterable[str], tag: str, own: Iterable[str] = ()) -> dict[str, list[str]]:
+    """The ``stems`` that are exactly a sequence name of another benchmark and not of ``tag``, by
+    that benchmark's tag (in the order of :data:`DISPLAY_NAMES`).
+
+    ``own``: further names that belong to the evaluated benchmark (a benchmark of one's own).
+    Only exact names count: a stem that is no benchmark's name is not foreign, just unknown.
+    """
+    own_names = set(own)
+    unknown = [s for s in stems if s not in own_names]
+    if not unknown:
+        return {}
+    unknown = [s for s in unknown if s not in names_of(tag)]
+    out: dict[str, list[str]] = {}
+    for other in DISPLAY_NAMES:
+        if other == tag or not unknown:
+            continue
+        theirs = names_of(other)
+        hits = [s for s in unknown if s in theirs]
+        if hits:
+            out[other] = hits
+            taken = set(hits)
+            unknown = [s for s in unknown if s not in taken]
+    return out
