@@ -101,7 +101,7 @@ def _ours(annos: Path, results: Path, *extra: str) -> list[str]:
 STAGES = {
     "dataset load (annotations)": ("odtrack_eval.cli.evaluate", "load_dataset"),
     "cache key: ground truth + code": ("odtrack_eval.evaluation", "_base_key"),
-    "listing (discover, match)": ("odtrack_eval.evaluation", "_find_entries"),
+    "listing (discover, match)": ("odtrack_eval.evaluation", "find_entries"),
     "reading + hashing (cache lookup)": ("odtrack_eval.evaluation", "digest_files"),
     "reading + parsing": ("odtrack_eval.evaluation", "read_files"),
     "cache lookup / store": ("odtrack_eval.store", "ArrayStore.get"),

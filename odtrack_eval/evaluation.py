@@ -34,12 +34,12 @@ from odtrack_eval.metrics.ope import RUN_KEYS, run_statistics
 from odtrack_eval.metrics.preparation import TruthCache
 from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
-from odtrack_eval.results.layout import TrackerRuns, discover_trackers
+from odtrack_eval.results.layout import TrackerRuns
 from odtrack_eval.results.listing import RunListing, foreign_refusal, list_run, listed_bytes, missing_message
 from odtrack_eval.results.reader import file_parser, run_results
 from odtrack_eval.results.reading import digest_files, read_files
-from odtrack_eval.results.selection import select_entries, tracker_folders
-from odtrack_eval.results.validation import Finding, validate_run
+from odtrack_eval.results.selection import find_entries
+from odtrack_eval.results.validation import Finding, run_offset, validate_run
 from odtrack_eval.results.verdict import STRICT_HINT, handling, repair_notes
 from odtrack_eval.sequence import Dataset
 from odtrack_eval.store import ArrayStore, StoreOption, resolve_store
@@ -93,18 +93,6 @@ class Evaluation:
         return self.results[0].sequence_names if self.results else []
 
 
-def _find_entries(results_dir: Path, tag: str, trackers: list[str] | None) -> list[TrackerRuns]:
-    """Listing, first step: the tracker entries to evaluate (only the asked-for folders are looked into)."""
-    try:
-        found = discover_trackers(results_dir, tag, tracker_folders(trackers))
-        entries = select_entries(found, trackers, results_dir)
-    except OdtrackEvalError:  # where that finds nothing, look into all: the same result or the full message
-        entries = select_entries(discover_trackers(results_dir, tag), trackers, results_dir)
-    if not entries:
-        raise ResultsError(f"{results_dir}: no tracker results found (expected one folder per tracker)")
-    return entries
-
-
 def evaluate_folder(
     dataset: Dataset,
     results_dir: str | Path,
@@ -131,7 +119,7 @@ def evaluate_folder(
     out = Evaluation(dataset, protocol)
     usable: list[tuple[TrackerRuns, list[RunListing]]] = []
     foreign: dict[str, list[Finding]] = {}
-    for entry in _find_entries(results_dir, dataset.tag, trackers):
+    for entry in find_entries(results_dir, dataset.tag, trackers):
         listings = [list_run(run, names, dataset.name, allow_missing=True, tag=dataset.tag) for run in entry.runs]
         refusal = foreign_refusal(listings, len(names), dataset.tag)
         if refusal is not None:
@@ -293,9 +281,12 @@ def _score_entry(listings: list[RunListing], tables: list[np.ndarray], context: 
         start += n
         boxes = [parsed.boxes[name] for name in listing.order]
         times += list(parsed.times.values())
-        for f in validate_run(boxes, gts, listing.box_paths, context.backend):
+        found = validate_run(boxes, gts, listing.box_paths, context.backend)
+        offset = run_offset(boxes, gts, found, listing.run.folder)
+        for f in found + ([offset] if offset is not None else []):
             if handling(f.kind, context.protocol, f.shorter).action != "refuse":  # (refusals raise below)
-                findings.append((r, listing.box_paths.index(f.path), f.kind, f.message, f.line, f.count))
+                index = listing.box_paths.index(f.path) if f.kind != "offset" else -1  # (-1: the run's folder)
+                findings.append((r, index, f.kind, f.message, f.line, f.count))
         try:
             stats += run_statistics(context.truths, [boxes], context.protocol, context.backend, context.shared)
         except RuleRefusal as refusal:  # name the file the rule refused
@@ -309,7 +300,7 @@ def _result(entry: TrackerRuns, outcome: _Outcome, listings: list[RunListing], p
     stats, fps, findings = outcome
     result = OPEResult.from_runs(entry.name, protocol, names, stats, fps)
     located = [
-        Finding(kind, listings[r].box_paths[i], message, line, count)  # type: ignore[arg-type]
+        Finding(kind, listings[r].box_paths[i] if i >= 0 else listings[r].run.folder, message, line, count)  # type: ignore[arg-type]
         for r, i, kind, message, line, count in findings
     ]
     return result, located

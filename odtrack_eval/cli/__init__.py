@@ -41,6 +41,10 @@ class CommandEntry(NamedTuple):
 COMMANDS: tuple[CommandEntry, ...] = (
     CommandEntry("evaluate", "evaluate", "Evaluate raw tracking results under a named protocol (AUC, P, P_norm; "
                  "GOT-10k AO, SR; VOT2020 EAO, A, R)."),
+    CommandEntry("inspect", "inspect", "Check raw results before scoring: layout, runs, files matched, missing "
+                 "and foreign, number format,\nbox convention (corners, offsets), NaN/inf/negative/zero-size rows, "
+                 "time files; and the verdict under\nthe protocol (ok, warn = scored with repairs, refused). "
+                 "Never scores."),
     CommandEntry("doctor", "doctor", "Check the environment; with --fix, make cv2 the contrib build again "
                  "(vot-toolkit pulls opencv-python)."),
     CommandEntry("run", "run", "Track every sequence that has no result yet; a killed run resumes where it stopped."),

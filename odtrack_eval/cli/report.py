@@ -73,7 +73,12 @@ def report(
     )
     if not ev.results:
         _finish(ev.errors)
-    files = build_report(ev, out, results, cache=resolve_store(not no_cache), paper_names=parse_mapping(paper_name))
+    from odtrack_eval.results.inspection import ground_truths, inspect_folder
+
+    inspection = inspect_folder(results, ds.names, ground_truths(ds), ds.tag, ds.name, proto.for_benchmark(ds.tag),
+                                trackers=tracker, allow_missing=allow_missing, strict=strict)  # fmt: skip
+    files = build_report(ev, out, results, cache=resolve_store(not no_cache), paper_names=parse_mapping(paper_name),
+                         inspection=inspection)  # fmt: skip
     n_tables = sum(len(v) for v in files.tables.values())
     n_figs = sum(len(v) for v in files.figures.values())
     typer.echo(f"wrote {files.index} ({n_tables} table files, {n_figs} figure files) in "

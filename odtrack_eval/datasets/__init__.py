@@ -40,6 +40,9 @@ class DatasetSpec:
     annotation_mb: float | None = None
     #: How many sequences a full load has (None: it varies, e.g. with the chunks present).
     num_sequences: int | None = None
+    #: The shipped list of its sequence names, (data folder, file[, CSV column]): what ``inspect``
+    #: matches files against when no dataset root is given (None: no list).
+    name_list: tuple[str, ...] | None = None
 
     def annotation_bytes(self, selected: int | None) -> int | None:
         """Estimated annotation bytes of a load of ``selected`` sequences (None: all)."""
@@ -49,6 +52,14 @@ class DatasetSpec:
         if selected is None or self.num_sequences is None:
             return full
         return full * min(selected, self.num_sequences) // self.num_sequences
+
+    def official_names(self) -> list[str] | None:
+        """The sequence names of :attr:`name_list`, in the list's order (None without one)."""
+        if self.name_list is None:
+            return None
+        from odtrack_eval.datasets.names import read_list
+
+        return read_list(*self.name_list)
 
 
 REGISTRY: dict[str, DatasetSpec] = {}
@@ -111,7 +122,7 @@ def _resolved(root: Path) -> str:
 
 
 register(DatasetSpec("lasot", "lasot:load_lasot", "LaSOT test set (280 sequences)", "LASOT_ROOT", "lasot",
-                     annotation_mb=12, num_sequences=280))  # fmt: skip
+                     annotation_mb=12, num_sequences=280, name_list=("lasot", "testing_set.txt")))  # fmt: skip
 register(
     DatasetSpec(
         "lasot_all",
@@ -120,7 +131,7 @@ register(
         "LASOT_ROOT",
         "lasot",
         (("split", "all"),),
-        annotation_mb=60, num_sequences=1400,
+        annotation_mb=60, num_sequences=1400, name_list=("lasot", "all_dataset.txt"),
     )
 )
 register(
@@ -131,21 +142,22 @@ register(
         "LASOT_ROOT",
         "lasot",
         (("split", "train"),),
-        annotation_mb=48, num_sequences=1120,
+        annotation_mb=48, num_sequences=1120, name_list=("lasot", "training_set.txt"),
     )
 )
 register(
     DatasetSpec(
         "lasot_ext", "lasot:load_lasot_ext", "LaSOT extension subset (150 sequences)", "LASOT_EXT_ROOT", "lasot_ext",
-        annotation_mb=6, num_sequences=150,
+        annotation_mb=6, num_sequences=150, name_list=("lasot_ext", "sequence_list.txt"),
     ),
     "lasot-ext",
     "lasot_extension_subset",
 )
 register(DatasetSpec("otb100", "otb:load_otb100", "OTB-100 / OTB2015 (100 sequences)", "OTB100_ROOT", "otb",
-                     annotation_mb=0.8, num_sequences=100), "otb")  # fmt: skip
+                     annotation_mb=0.8, num_sequences=100,
+                     name_list=("otb100", "sequences.csv", "name")), "otb")  # fmt: skip
 register(DatasetSpec("tnl2k", "tnl2k:load_tnl2k", "TNL2K test set (700 sequences)", "TNL2K_ROOT", "tnl2k",
-                     annotation_mb=8.6, num_sequences=700))  # fmt: skip
+                     annotation_mb=8.6, num_sequences=700, name_list=("tnl2k", "testing_set.txt")))  # fmt: skip
 # TrackingNet, GOT-10k, VOT2020 and user folders (trackingnet.py, got10k.py, vot.py, folder.py).
 register(
     DatasetSpec(
@@ -155,7 +167,7 @@ register(
         "TRACKINGNET_ROOT",
         "trackingnet",
         (("chunks", "TEST"),),
-        annotation_mb=0.05, num_sequences=511,
+        annotation_mb=0.05, num_sequences=511, name_list=("trackingnet", "TEST_sequences.txt"),
     ),
     "trackingnet-test",
 )
@@ -179,7 +191,7 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "val"),),
-        annotation_mb=1, num_sequences=180,
+        annotation_mb=1, num_sequences=180, name_list=("got10k", "val_list.txt"),
     ),
     "got10k_val",
 )
@@ -191,7 +203,7 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "test"),),
-        annotation_mb=0.02, num_sequences=180,
+        annotation_mb=0.02, num_sequences=180, name_list=("got10k", "test_list.txt"),
     ),
     "got10k_test",
 )
@@ -203,13 +215,14 @@ register(
         "GOT10K_ROOT",
         "got10k",
         (("split", "train"),),
-        annotation_mb=45, num_sequences=9335,
+        annotation_mb=45, num_sequences=9335, name_list=("got10k", "train_list.txt.gz"),
     ),
     "got10k_train",
 )
 register(
     DatasetSpec(
-        "vot2020", "vot:load_vot", "VOT2020 short-term (60 sequences, masks)", "VOT2020_ROOT", "vot2020"
+        "vot2020", "vot:load_vot", "VOT2020 short-term (60 sequences, masks)", "VOT2020_ROOT", "vot2020",
+        name_list=("vot2020", "list.txt"),
     ),
     "vot20",
     "vot",

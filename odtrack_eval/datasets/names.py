@@ -17,7 +17,7 @@ from functools import cache
 
 from odtrack_eval.datasets._layout import package_text
 
-__all__ = ["DISPLAY_NAMES", "display_name", "foreign_names", "names_of"]
+__all__ = ["DISPLAY_NAMES", "display_name", "foreign_names", "names_of", "read_list"]
 
 #: Benchmark tag -> how people write it (tables, titles, messages).
 DISPLAY_NAMES = {
@@ -47,18 +47,20 @@ def display_name(tag: str) -> str:
     return DISPLAY_NAMES.get(tag, tag)
 
 
+def read_list(folder: str, file: str, column: str | None = None) -> list[str]:
+    """The names of one shipped list in order: a text file with one per line, or a CSV ``column``."""
+    text = package_text(folder, file)
+    if column is not None:
+        names = [row[column].strip() for row in csv.DictReader(io.StringIO(text))]
+    else:
+        names = [line.strip() for line in text.splitlines()]
+    return [n for n in names if n]
+
+
 @cache
 def names_of(tag: str) -> frozenset[str]:
     """Every sequence name of benchmark ``tag`` in the shipped lists (empty for an unknown tag)."""
-    names: set[str] = set()
-    for folder, file, *column in _LISTS.get(tag, ()):
-        text = package_text(folder, file)
-        if column:
-            names.update(row[column[0]].strip() for row in csv.DictReader(io.StringIO(text)))
-        else:
-            names.update(line.strip() for line in text.splitlines())
-    names.discard("")
-    return frozenset(names)
+    return frozenset(n for spec in _LISTS.get(tag, ()) for n in read_list(*spec))
 
 
 def foreign_names(stems: Iterable[str], tag: str, own: Iterable[str] = ()) -> dict[str, list[str]]:

@@ -7,6 +7,8 @@ on unchanged results redraws nothing. No cache entry is ever keyed by a tracker 
 
 from __future__ import annotations
 
+import html
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +18,10 @@ from odtrack_eval.metrics.schema import ci_keys, score
 from odtrack_eval.report import html as html_report
 from odtrack_eval.report import plots, tables
 from odtrack_eval.report.files import write_text
+from odtrack_eval.report.inspection import inspection_markdown, inspection_text
 from odtrack_eval.report.published import load_published, reproduce_rows, reproduce_text
 from odtrack_eval.results import discover_trackers
+from odtrack_eval.results.inspection import Inspection
 from odtrack_eval.store import ArrayStore
 
 TABLE_FORMATS = {
@@ -80,8 +84,13 @@ def build_report(
     results_dir: str | Path | None = None,
     cache: ArrayStore | None = None,
     paper_names: Mapping[str, str] | None = None,
+    inspection: Inspection | None = None,
 ) -> ReportFiles:
-    """Write every table and figure of ``evaluation`` plus ``index.html`` into ``out_dir``."""
+    """Write every table and figure of ``evaluation`` plus ``index.html`` into ``out_dir``.
+
+    ``inspection``: the results folder's inspection (``odtrack-eval inspect``), written as
+    ``inspection.{txt,md,json}`` and shown on the page.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ds = evaluation.dataset
@@ -137,6 +146,15 @@ def build_report(
                                               paths["png"], {"pdf": paths["pdf"]}))  # fmt: skip
 
     extra = []
+    if inspection is not None:
+        text = inspection_text(inspection)
+        files.tables["inspection"] = [
+            write_text(out / "inspection.txt", text + "\n"),
+            write_text(out / "inspection.md", inspection_markdown(inspection) + "\n"),
+            write_text(out / "inspection.json", json.dumps(inspection.to_dict(), indent=2) + "\n"),
+        ]
+        extra.append(("Inspection of the raw results (layout, format, repairs, refusals)",
+                      f"<pre>{html.escape(text)}</pre>"))  # fmt: skip
     published = load_published(ds.tag)
     rows = reproduce_rows(evaluation, published, paper_names)
     if rows:

@@ -15,8 +15,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from odtrack_eval.errors import ResultsError
-from odtrack_eval.results.layout import TrackerRuns
+from odtrack_eval.errors import OdtrackEvalError, ResultsError
+from odtrack_eval.results.layout import TrackerRuns, discover_trackers
 
 #: ``--help`` text of the option that takes these values.
 TRACKER_HELP = (
@@ -123,3 +123,15 @@ def select_entries(entries: list[TrackerRuns], specs: list[str] | None, results_
             raise ResultsError(f"--tracker {sel.text!r}: the name {entry.name!r} is used twice; give a LABEL")
         out.append(entry)
     return out
+
+
+def find_entries(results_dir: Path, tag: str, trackers: list[str] | None) -> list[TrackerRuns]:
+    """The tracker entries of ``results_dir`` to evaluate (only the asked-for folders are looked into)."""
+    try:
+        found = discover_trackers(results_dir, tag, tracker_folders(trackers))
+        entries = select_entries(found, trackers, results_dir)
+    except OdtrackEvalError:  # where that finds nothing, look into all: the same result or the full message
+        entries = select_entries(discover_trackers(results_dir, tag), trackers, results_dir)
+    if not entries:
+        raise ResultsError(f"{results_dir}: no tracker results found (expected one folder per tracker)")
+    return entries

@@ -13,6 +13,7 @@ the detailed per-file :func:`validate`. The screen runs as whole-array numpy pas
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +24,10 @@ import numpy as np
 from odtrack_eval.backend import Backend, load_kernel
 from odtrack_eval.errors import ResultsError
 
-__all__ = ["Finding", "FindingKind", "validate", "validate_run", "raise_for_findings"]
+__all__ = ["Finding", "FindingKind", "offset_evidence", "validate", "validate_run", "raise_for_findings"]
 
 FindingKind = Literal[
-    "length_mismatch", "nan_rows", "inf_rows", "negative_size", "zero_size", "looks_like_corners", "foreign"
+    "length_mismatch", "nan_rows", "inf_rows", "negative_size", "zero_size", "looks_like_corners", "offset", "foreign"
 ]
 
 
@@ -250,6 +251,46 @@ def _screen_numpy(boxes: list[np.ndarray], gts: list[np.ndarray]) -> np.ndarray:
     if len(hits):
         flagged[np.searchsorted(bounds, hits, side="right") - 1] = True
     return flagged | _corner_like(_segment_counts(usable, bounds), _segment_counts(ordered, bounds))
+
+
+_OFFSET_STEPS = (-1.0, -0.5, 0.0, 0.5, 1.0)
+_OFFSET_SHARE = 0.8  # of the files whose first row is finite
+_OFFSET_MIN_FILES = 3
+
+
+def offset_evidence(first_rows: list[tuple[np.ndarray, np.ndarray]], corners: bool) -> tuple[str, int] | None:
+    """A consistent half- or one-pixel offset between the first result rows and the ground truth.
+
+    Trackers write the initial box as their first row (every real result set we have: 760 files),
+    so a first row equal to the ground truth shifted by the same (dx, dy, dw, dh) in most files, each
+    a multiple of 0.5 up to 1, is strong evidence of a convention change (0- vs 1-based pixels, an
+    inclusive x2). ``corners``: the files hold x1,y1,x2,y2; compare them as such. Returns the
+    message and the number of files, or None.
+    """
+    diffs = []
+    for row, gt in first_rows:
+        if not (np.isfinite(row).all() and np.isfinite(gt).all()):
+            continue
+        box = np.array([row[0], row[1], row[2] - row[0], row[3] - row[1]]) if corners else row
+        diffs.append(tuple(np.round(box - gt, 3).tolist()))
+    if len(diffs) < _OFFSET_MIN_FILES:
+        return None
+    (shift, hits), *_ = Counter(diffs).most_common(1)
+    if not any(shift) or hits < _OFFSET_SHARE * len(diffs) or not all(v in _OFFSET_STEPS for v in shift):
+        return None
+    as_text = ", ".join(f"{v:+g}" for v in shift)
+    kind = "half-pixel" if any(abs(v) == 0.5 for v in shift) else "one-pixel"
+    return (f"first rows equal the ground truth shifted by ({as_text}) in {hits} of {len(diffs)} files: a {kind} "
+            "offset from another box convention; scored as given", hits)  # fmt: skip
+
+
+def run_offset(boxes: Sequence[np.ndarray], gts: Sequence[np.ndarray], findings: Sequence[Finding],
+               folder: Path) -> Finding | None:  # fmt: skip
+    """:func:`offset_evidence` of one run (its files as corners when most of them look like corners)."""
+    first_rows = [(b[0], g[0]) for b, g in zip(boxes, gts, strict=True) if len(b) and len(g)]
+    corners = 2 * sum(f.kind == "looks_like_corners" for f in findings) > len(first_rows)
+    found = offset_evidence(first_rows, corners)
+    return None if found is None else Finding("offset", folder, found[0], count=found[1])
 
 
 def raise_for_findings(findings: Iterable[Finding], fatal: Iterable[str] | None = None) -> None:

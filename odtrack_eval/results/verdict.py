@@ -71,6 +71,8 @@ def handling(kind: str, protocol: Protocol, shorter: bool = True) -> Handling:
         return Handling("suspect", "scored as x,y,w,h; convert the files if they hold x1,y1,x2,y2")
     if kind == "foreign":
         return Handling("suspect", "ignored")
+    if kind == "offset":
+        return Handling("suspect", "scored as given")
     return Handling("note", "")
 
 
@@ -82,11 +84,14 @@ _WHAT = {
     "zero_size": ("with zero-size boxes",) * 2,
     "looks_like_corners": ("that look like x1,y1,x2,y2 corners",) * 2,
     "foreign": ("named after sequences of another benchmark",) * 2,
+    "offset": ("whose first rows are the ground truth shifted by a convention offset",) * 2,
 }
 
 
 #: Kinds whose count is not a number of rows.
-_NO_ROW_COUNT = ("looks_like_corners", "foreign")
+_NO_ROW_COUNT = ("looks_like_corners", "foreign", "offset")
+#: Kinds whose finding counts files (one finding per folder), not rows.
+_FILE_COUNT = ("foreign", "offset")
 
 
 def repair_notes(
@@ -107,7 +112,7 @@ def repair_notes(
             continue
         what = _WHAT[kind][0 if shorter else 1]
         rows = sum(c for c in counts if c is not None)
-        num_files = rows if kind == "foreign" else len(counts)  # (a foreign finding counts the files of a folder)
+        num_files = rows if kind in _FILE_COUNT else len(counts)
         files = f"{num_files} file{'s' if num_files != 1 else ''}"
         amount = f" ({rows} row{'s' if rows != 1 else ''})" if rows and kind not in _NO_ROW_COUNT else ""
         by = f", as in {tool or protocol.tool}" if h.action == "repair" and (tool or protocol.tool) else ""

@@ -4,6 +4,7 @@ footnoted, ``--strict``, ``inf`` rows treated as NaN rows, and the exit statuses
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -148,8 +149,14 @@ def test_leaderboard_compare_report_and_reproduce_isolate_refusals(messy, tmp_pa
     out = tmp_path / "report"
     rep = _run("report", "-d", "lasot", "-r", str(results), "--root", str(annos), "-o", str(out))
     assert rep.exit_code == 1 and (out / "index.html").is_file()
-    text = "\n".join(p.read_text() for p in out.rglob("*.txt"))
-    assert "Refused: Nan: " in text and "airplane-9.txt:5" in text
+    board_text = (out / "leaderboard.txt").read_text()
+    assert "Refused: Nan: " in board_text and "airplane-9.txt:5" in board_text
+    inspection = json.loads((out / "inspection.json").read_text())
+    assert {t["name"]: t["verdict"] for t in inspection["trackers"]} == {
+        "Good": "ok", "Short": "refused", "Nan": "refused", "Inf": "refused", "Corners": "warn", "Garbled": "refused",
+    }  # fmt: skip
+    assert re.search(r"^Nan +REFUSED", (out / "inspection.txt").read_text(), re.M)
+    assert "Inspection of the raw results" in (out / "index.html").read_text()
 
     repro = _run("reproduce", "-d", "lasot", "-r", str(results), "--root", str(annos), "-f", "json")
     assert repro.exit_code == 1
