@@ -52,6 +52,9 @@ def messy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     _write(results / "Nan", "airplane-9", nan_rows[:4] + ["nan,nan,nan,nan"] + nan_rows[5:])
     _write(results / "Inf", "airplane-9", nan_rows[:4] + ["10,20,inf,1e400"] + nan_rows[5:])
     _write(results / "Garbled", "airplane-1", ["1,2,3,4", "1,2,x,4"])
+    (results / "Incomplete").mkdir()
+    for f in list((results / "Good").iterdir())[:2]:
+        (results / "Incomplete" / f.name).write_bytes(f.read_bytes())
     return annos, results
 
 
@@ -65,8 +68,9 @@ def test_a_protocol_rule_refuses_one_tracker_and_the_others_keep_their_numbers(m
     res, doc = _evaluate(annos, results, "-p", "odtrack")
     assert res.exit_code == 1
     refused = {r["name"]: r["reason"] for r in doc["refused"]}
-    assert set(refused) == {"Short", "Nan", "Inf", "Garbled"}
+    assert set(refused) == {"Short", "Nan", "Inf", "Garbled", "Incomplete"}
     assert str(results / "Short" / "bear-2.txt") in refused["Short"] and "29 rows" in refused["Short"]
+    assert f"{results / 'Incomplete'}: no result file for 1 of 3 sequences" in refused["Incomplete"]
     assert f"{results / 'Nan' / 'airplane-9.txt'}:5:" in refused["Nan"] and "NaN" in refused["Nan"]
     assert f"{results / 'Inf' / 'airplane-9.txt'}:5:" in refused["Inf"]  # inf rows: refused like NaN rows
     assert "airplane-1.txt:2" in refused["Garbled"]
@@ -104,7 +108,7 @@ def test_the_table_lists_repairs_and_refusals_under_it(messy) -> None:
     assert "Repaired: Corners: 3 files that look like x1,y1,x2,y2 corners, scored as x,y,w,h; convert the files if " \
            "they hold x1,y1,x2,y2" in below  # fmt: skip
     assert any(line.startswith("Refused: Garbled: ") and "airplane-1.txt:2" in line for line in below)
-    assert "1 tracker(s) refused (Garbled)" in res.stderr
+    assert "2 tracker(s) refused (Garbled, Incomplete)" in res.stderr
 
 
 def test_strict_refuses_every_repair_and_suspicion(messy) -> None:
@@ -113,7 +117,7 @@ def test_strict_refuses_every_repair_and_suspicion(messy) -> None:
     assert res.exit_code == 1
     assert [t["name"] for t in doc["trackers"]] == ["Good"]
     refused = {r["name"]: r["reason"] for r in doc["refused"]}
-    assert set(refused) == {"Short", "Nan", "Inf", "Corners", "Garbled"}
+    assert set(refused) == {"Short", "Nan", "Inf", "Corners", "Garbled", "Incomplete"}
     assert str(results / "Short" / "bear-2.txt") in refused["Short"] and "--strict" in refused["Short"]
     assert "corners" in refused["Corners"] and "--strict" in refused["Corners"]
 
@@ -141,7 +145,8 @@ def test_leaderboard_compare_report_and_reproduce_isolate_refusals(messy, tmp_pa
     assert board.exit_code == 1
     doc = json.loads(board.stdout)
     assert "Good" in [r["tracker"] for r in doc["rows"]]
-    assert {r["name"] for r in doc["refused"]} == {"lasot: Short", "lasot: Nan", "lasot: Inf", "lasot: Garbled"}
+    assert {r["name"] for r in doc["refused"]} == {"lasot: Short", "lasot: Nan", "lasot: Inf", "lasot: Garbled",
+                                                  "lasot: Incomplete"}  # fmt: skip
 
     pair = _run("compare", "Good", "Nan", "-d", "lasot", "-r", str(results), "--root", str(annos))
     assert pair.exit_code == 1 and "airplane-9.txt:5" in pair.stderr
@@ -154,13 +159,15 @@ def test_leaderboard_compare_report_and_reproduce_isolate_refusals(messy, tmp_pa
     inspection = json.loads((out / "inspection.json").read_text())
     assert {t["name"]: t["verdict"] for t in inspection["trackers"]} == {
         "Good": "ok", "Short": "refused", "Nan": "refused", "Inf": "refused", "Corners": "warn", "Garbled": "refused",
+        "Incomplete": "refused",
     }  # fmt: skip
     assert re.search(r"^Nan +REFUSED", (out / "inspection.txt").read_text(), re.M)
     assert "Inspection of the raw results" in (out / "index.html").read_text()
 
     repro = _run("reproduce", "-d", "lasot", "-r", str(results), "--root", str(annos), "-f", "json")
     assert repro.exit_code == 1
-    assert {r["name"] for r in json.loads(repro.stdout)["refused"]} == {"Short", "Nan", "Inf", "Garbled"}
+    assert {r["name"] for r in json.loads(repro.stdout)["refused"]} == {"Short", "Nan", "Inf", "Garbled",
+                                                                         "Incomplete"}  # fmt: skip
 
 
 def test_files_of_another_benchmark_are_set_apart_and_strict_refuses_them(messy) -> None:

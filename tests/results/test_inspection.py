@@ -69,6 +69,10 @@ def otb(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         (results / "Timed" / f"{f.stem}_time.txt").write_text("0.02\n" * n)
     lasot = require_shared("data", "real", "lasot", "results", "ATOM")
     shutil.copytree(lasot, results / "LaSOT-ATOM")
+    lasot_names = sorted(f.stem for f in lasot.glob("*.txt"))
+    (results / "Renamed").mkdir()  # OTB100 files renamed to LaSOT sequences
+    for f, name in zip(sorted(src.glob("*.txt")), lasot_names, strict=False):
+        (results / "Renamed" / f"{name}.txt").write_bytes(f.read_bytes())
     return real / "annotations", results
 
 
@@ -121,6 +125,8 @@ def test_each_problem_is_found_with_its_verdict(otb) -> None:
     foreign = by_name["LaSOT-ATOM"]
     assert foreign["verdict"] == "refused" and "looks like LaSOT results, not OTB100" in foreign["reason"]
     assert _facts(foreign)["foreign"]["count"] == 280
+    renamed = by_name["Renamed"]
+    assert renamed["verdict"] == "refused" and "100 of 100 files name LaSOT sequences" in renamed["reason"]
     for name in ("SiamFC-3s", "cfnet-conv2", "Repr", "Tabs", "Timed"):
         assert by_name[name]["verdict"] in ("ok", "warn"), name
         assert not {"corners", "offset"} & set(_facts(by_name[name])), name
