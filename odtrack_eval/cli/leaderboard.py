@@ -40,6 +40,11 @@ def leaderboard(
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
+    with_published: Annotated[
+        list[str] | None,
+        typer.Option("--with-published", help="Add the published rows of this source id (repeatable), marked "
+                     "'(paper: SOURCE)', e.g. odtrack_aaai2024; `odtrack-eval reproduce --help` names the sources."),
+    ] = None,
 ) -> None:
     """Several benchmarks side by side, like the ODTrack paper's Table 2 (best two per column marked).
 
@@ -73,6 +78,17 @@ def leaderboard(
     table = tables.benchmarks_table(evaluations)
     first = table.columns[0].key if table.columns else None  # sorted by the first benchmark's first score
     table.rows.sort(key=lambda row: -row[1].get(first, float("-inf")) if first else 0.0)
+    if with_published:
+        from odtrack_eval.report.published import load_published, load_sources, merge_published
+
+        unknown = sorted(set(with_published) - set(load_sources()))
+        if unknown:
+            raise typer.BadParameter(f"unknown source {', '.join(unknown)}; known: {', '.join(load_sources())}",
+                                     param_hint="--with-published")  # fmt: skip
+        column_of = {ev.dataset.tag: ev.dataset.name for ev in evaluations}
+        table = merge_published(table, load_published(sources=with_published),
+                                key_of=lambda p: f"{column_of[p.benchmark]}:{p.metric}" if p.benchmark in column_of
+                                else None)  # fmt: skip
     table.notes += [f"{ev.dataset.name}: {note}" for ev in evaluations for note in tables.outcome_notes(ev)]
     if fmt is OutputFormat.json:
         doc = tables.table_to_dict(table)

@@ -20,6 +20,9 @@ from odtrack_eval.report import tables
 class ReproFormat(str, Enum):
     table = "table"
     json = "json"
+    markdown = "markdown"
+    latex = "latex"
+    html = "html"
 
 
 @app.command()
@@ -36,6 +39,11 @@ def reproduce(
         list[str] | None, typer.Option("--source", help="Only published numbers of these source ids.")
     ] = None,
     merge: Annotated[bool, typer.Option("--merge", help="Also print the leaderboard with published rows.")] = False,
+    table: Annotated[
+        int | None,
+        typer.Option("--table", help="Lay out the ODTrack paper's Table 2, 3 or 5 (its columns and row order) with "
+                     "computed rows beside the paper's; † marks differences beyond rounding."),
+    ] = None,
     fmt: Annotated[ReproFormat, typer.Option("--format", "-f", help="Output format.")] = ReproFormat.table,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
@@ -44,9 +52,21 @@ def reproduce(
 
     Refused trackers are listed after the comparison (JSON: "refused"). Exit status: 0 every tracker
     scored, 1 some refused, 2 nothing could run (usage, configuration)."""
-    from odtrack_eval.report.published import load_published, merge_published, reproduce_rows, reproduce_text
+    from odtrack_eval.report.published import (
+        PAPER_TABLES,
+        load_published,
+        merge_published,
+        paper_table,
+        reproduce_rows,
+        reproduce_text,
+    )
 
     mapping = parse_mapping(tracker)
+    if table is not None and table not in PAPER_TABLES:
+        raise typer.BadParameter(f"{table}: the paper's tables with scores are {', '.join(map(str, PAPER_TABLES))}",
+                                 param_hint="--table")  # fmt: skip
+    if table is None and fmt in (ReproFormat.markdown, ReproFormat.latex, ReproFormat.html):
+        raise typer.BadParameter(f"--format {fmt.value} needs --table 2, 3 or 5", param_hint="--format")
     ds, proto = load_for_protocol(dataset, root, protocol, command="reproduce", cache=not no_cache)
     ev = evaluate_folder(ds, results, proto, cache=not no_cache, strict=strict)
     published = load_published(ds.tag, source)
@@ -55,6 +75,12 @@ def reproduce(
         names = sorted({p.tracker for p in published})
         raise typer.BadParameter(f"no published {ds.tag} numbers for {unknown}; known: {', '.join(names) or 'none'}",
                                  param_hint="--tracker")  # fmt: skip
+    if table is not None:
+        laid_out = paper_table(table, load_published(), ev, mapping)
+        laid_out.notes += tables.outcome_notes(ev)
+        _print_paper_table(laid_out, fmt)
+        _finish(ev.errors, listed=True)
+        return
     rows = reproduce_rows(ev, published, mapping)
     board = None
     if merge:
@@ -80,3 +106,17 @@ def reproduce(
         if notes and board is None:
             typer.echo("\n".join(["", *notes]))
     _finish(ev.errors, listed=fmt is ReproFormat.json or bool(ev.results))
+
+
+def _print_paper_table(table: tables.Table, fmt: ReproFormat) -> None:
+    """The paper's table in the asked format (HTML: a standalone page)."""
+    if fmt is ReproFormat.json:
+        typer.echo(tables.table_to_json(table))
+    elif fmt is ReproFormat.html:
+        from odtrack_eval.report.html import standalone_page, table_html
+
+        typer.echo(standalone_page(table.title, table_html(table)))
+    else:
+        writer = {ReproFormat.table: lambda t: tables.to_text(t, color=sys.stdout.isatty()),
+                  ReproFormat.markdown: tables.to_markdown, ReproFormat.latex: tables.to_latex}[fmt]  # fmt: skip
+        typer.echo(writer(table))

@@ -19,7 +19,14 @@ from odtrack_eval.report import html as html_report
 from odtrack_eval.report import plots, tables
 from odtrack_eval.report.files import write_text
 from odtrack_eval.report.inspection import inspection_markdown, inspection_text
-from odtrack_eval.report.published import load_published, reproduce_rows, reproduce_text
+from odtrack_eval.report.published import (
+    PAPER_TABLES,
+    load_published,
+    paper_rows,
+    paper_table,
+    reproduce_rows,
+    reproduce_text,
+)
 from odtrack_eval.results import discover_trackers
 from odtrack_eval.results.inspection import Inspection
 from odtrack_eval.store import ArrayStore
@@ -155,6 +162,12 @@ def build_report(
         ]
         extra.append(("Inspection of the raw results (layout, format, repairs, refusals)",
                       f"<pre>{html.escape(text)}</pre>"))  # fmt: skip
+    everything = load_published()
+    for number in PAPER_TABLES:  # the ODTrack paper's tables that have this benchmark, in their layout
+        if any(p.benchmark == ds.tag for p in paper_rows(number, everything)):
+            laid_out = paper_table(number, everything, evaluation, paper_names)
+            files.tables[f"paper_table{number}"] = write_table(laid_out, out / f"paper_table{number}")
+            extra.append((f"Paper reproduction: the ODTrack paper's Table {number}", html_report.table_html(laid_out)))
     published = load_published(ds.tag)
     rows = reproduce_rows(evaluation, published, paper_names)
     if rows:

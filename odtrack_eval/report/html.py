@@ -106,7 +106,8 @@ def manifest_summary(data: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _table_html(table: Table) -> str:
+def table_html(table: Table) -> str:
+    """A table as an HTML fragment (groups, best two marked, spreads, flagged cells, notes)."""
     ranks = table.ranks()
     groups = []
     for c in table.columns:
@@ -129,7 +130,7 @@ def _table_html(table: Table) -> str:
             sp = table.spreads.get(name, {}).get(c.key)
             extra = (f' <span class="spread">± {sp.std:.{c.decimals}f} ({sp.low:.{c.decimals}f}–'
                      f'{sp.high:.{c.decimals}f})</span>') if sp else ""  # fmt: skip
-            cells.append(f"<td{cls}>{_fmt(vals.get(c.key), c.decimals)}{extra}</td>")
+            cells.append(f"<td{cls}>{_fmt(vals.get(c.key), c.decimals)}{table.dagger(name, c.key)}{extra}</td>")
         body.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")
     notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in table.notes)
     legend = ('<p class="note">Best per column in <span style="color:#c00000"><b>red</b></span>, second in '
@@ -146,6 +147,19 @@ def _kv(rows: Mapping[str, str]) -> str:
         + "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in rows.items())
         + "</table>"
     )
+
+
+def standalone_page(title: str, body: str) -> str:
+    """A self-contained page around an HTML fragment (the report's style, nothing fetched)."""
+    return "".join([
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        body,
+        "</body></html>",
+    ])  # fmt: skip
 
 
 def render_index(
@@ -184,7 +198,7 @@ def render_index(
         ),  # fmt: skip
     ]
     for title, table in tables:
-        parts += [f"<h2>{html.escape(title)}</h2>", _table_html(table)]
+        parts += [f"<h2>{html.escape(title)}</h2>", table_html(table)]
     if figures:
         parts.append("<h2>Figures</h2>")
         for fig in figures:

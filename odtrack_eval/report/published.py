@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass
 from importlib import resources
@@ -40,6 +40,14 @@ class PublishedScore:
     decimals: int
     source: str
     note: str = ""
+    #: The tracker's name as the source prints it (``SiamPRN++``), when ``tracker`` is its usual name
+    #: through ``aliases.csv``; else the same as ``tracker``.
+    printed: str = ""
+
+    @property
+    def ablation(self) -> bool:
+        """A variant of a paper's own model in an ablation study (not a leaderboard row)."""
+        return "ablation" in self.note.lower()
 
     @property
     def tolerance(self) -> float:
@@ -66,6 +74,13 @@ def load_sources() -> dict[str, Source]:
     return {r["id"]: Source(r["id"], r["kind"], r["citation"], r["location"]) for r in rows}
 
 
+def load_aliases() -> dict[str, str]:
+    """Spellings of tracker names in sources -> the usual name (only the unambiguous ones: typos, case,
+    one model under two names). Judgments (is a paper's "DiMP" DiMP50?) stay with the user: ``-t A=B``."""
+    _, text = _read("aliases.csv")
+    return {r["spelling"]: r["name"] for r in csv.DictReader(io.StringIO(text))}
+
+
 def load_published(benchmark: str | None = None, sources: SequenceABC[str] | None = None) -> list[PublishedScore]:
     """Every published score (optionally of one benchmark tag and/or some source ids), file order.
 
@@ -74,6 +89,7 @@ def load_published(benchmark: str | None = None, sources: SequenceABC[str] | Non
     """
     path, text = _read("published.csv")
     known = load_sources()
+    aliases = load_aliases()
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header != _COLUMNS:
@@ -96,7 +112,7 @@ def load_published(benchmark: str | None = None, sources: SequenceABC[str] | Non
             continue
         if sources is not None and source not in sources:
             continue
-        out.append(PublishedScore(tracker, bench, metric, v, d, source, note))
+        out.append(PublishedScore(aliases.get(tracker, tracker), bench, metric, v, d, source, note, tracker))
     return out
 
 
@@ -184,16 +200,28 @@ def reproduce_text(rows: SequenceABC[ReproRow], title: str) -> str:
     return "\n".join(lines)
 
 
-def merge_published(table: Table, published: SequenceABC[PublishedScore], exclude: SequenceABC[str] = ()) -> Table:
+def merge_published(
+    table: Table,
+    published: SequenceABC[PublishedScore],
+    exclude: SequenceABC[str] = (),
+    key_of: Callable[[PublishedScore], str | None] | None = None,
+) -> Table:
     """Leaderboard with the published rows added (one row per paper tracker and source, values of the
-    table's columns where published, "–" elsewhere), re-sorted by the first column."""
+    table's columns where published, "–" elsewhere), re-sorted by the first column. Ablation rows
+    (variants of a paper's model) are left out.
+
+    ``key_of``: the table column a published number belongs to (default: its metric's, for a table of
+    one benchmark); None leaves it out.
+    """
     keys = {c.key for c in table.columns}
+    key_of = key_of or (lambda p: COMPUTABLE.get(p.metric))
     extra: dict[str, dict[str, float]] = {}
     for p in published:
-        if p.tracker in exclude or COMPUTABLE.get(p.metric) not in keys:
+        key = key_of(p)
+        if p.tracker in exclude or p.ablation or key not in keys:
             continue
         name = f"{p.tracker} (paper: {p.source})"
-        extra.setdefault(name, {c.key: math.nan for c in table.columns})[COMPUTABLE[p.metric]] = p.value
+        extra.setdefault(name, {c.key: math.nan for c in table.columns})[key] = p.value
     first = table.columns[0].key
     rows = [*table.rows, *extra.items()]
     rows.sort(key=lambda nv: -nv[1][first] if math.isfinite(nv[1].get(first, math.nan)) else math.inf)
@@ -201,3 +229,78 @@ def merge_published(table: Table, published: SequenceABC[PublishedScore], exclud
     notes = [*table.notes, f"Rows marked (paper: ...) are published numbers (sources: {', '.join(sources)}; see "
              "odtrack_eval/data/published/PROVENANCE.md)."]  # fmt: skip
     return Table(table.title, table.columns, rows, notes, dict(table.spreads))
+
+
+#: The ODTrack paper's source id, and its tables that ``reproduce --table`` lays out.
+PAPER_SOURCE = "odtrack_aaai2024"
+PAPER_TABLES = (2, 3, 5)
+
+
+def paper_rows(number: int, published: SequenceABC[PublishedScore]) -> list[PublishedScore]:
+    """The published numbers of the paper's Table ``number``, in the paper's row and column order."""
+    label = f"Table {number}"
+    return [p for p in published if p.source == PAPER_SOURCE and p.note.split(";")[0].split(" (")[0] == label]
+
+
+def paper_table(
+    number: int,
+    published: SequenceABC[PublishedScore],
+    evaluation: Evaluation | None = None,
+    mapping: Mapping[str, str] | None = None,
+) -> Table:
+    """The paper's Table ``number`` in its own layout (columns, row order, spellings), with a
+    ``computed`` row under each tracker this ``evaluation`` has, filled in for the evaluated
+    benchmark's columns; cells beyond the rounding of the printed value are flagged (dagger).
+    """
+    from dataclasses import replace
+
+    from odtrack_eval.datasets.names import display_name
+    from odtrack_eval.metrics.schema import score
+    from odtrack_eval.report.tables import Column
+
+    rows = paper_rows(number, published)
+    if not rows:
+        raise FormatError("odtrack_eval/data/published/published.csv", f"no rows of the paper's Table {number}")
+    columns: dict[str, Column] = {}
+    for p in rows:
+        key = f"{p.benchmark}:{p.metric}"
+        if key not in columns:
+            s = score(p.metric)
+            column = Column.from_score(s, key=key, group=display_name(p.benchmark), ranked=False)
+            columns[key] = replace(column, decimals=p.decimals)
+    by_tracker: dict[str, dict[str, PublishedScore]] = {}
+    for p in rows:
+        by_tracker.setdefault(p.tracker, {})[f"{p.benchmark}:{p.metric}"] = p
+    tag = evaluation.dataset.tag if evaluation is not None else None
+    matched = {}
+    if evaluation is not None:
+        here = [p for p in rows if p.benchmark == tag]
+        matched = {paper: ours for ours, paper in match_names([r.tracker for r in evaluation.results], here,
+                                                               mapping).items()}  # fmt: skip
+    results = {r.tracker: r for r in evaluation.results} if evaluation is not None else {}
+    table_rows: list[tuple[str, dict[str, float]]] = []
+    flagged: set[tuple[str, str]] = set()
+    for tracker, cells in by_tracker.items():
+        printed = next(iter(cells.values())).printed or tracker
+        table_rows.append((printed, {k: p.value for k, p in cells.items()}))
+        ours = matched.get(tracker)
+        if ours is None:
+            continue
+        scores = results[ours].scores()
+        name = f"{ours}: computed"
+        values = {}
+        for key, p in cells.items():
+            metric_key = COMPUTABLE.get(p.metric)
+            if p.benchmark != tag or metric_key is None or not math.isfinite(scores.get(metric_key, math.nan)):
+                continue
+            values[key] = scores[metric_key]
+            if abs(values[key] - p.value) > p.tolerance + 1e-9:
+                flagged.add((name, key))
+        table_rows.append((name, values))
+    notes = [f"Published: Zheng et al., ODTrack (AAAI 2024), Table {number}, as printed (source {PAPER_SOURCE})."]
+    if evaluation is not None:
+        notes.append(f"Rows 'computed': this evaluation of {evaluation.dataset.name} under protocol "
+                     f"{evaluation.protocol.name}; † marks a value that differs from the paper's by more than its "
+                     "rounding (half a unit of the last printed digit).")  # fmt: skip
+    notes += sorted({p.note.split("; ", 1)[1] for p in rows if "; " in p.note})
+    return Table(f"ODTrack paper, Table {number}", tuple(columns.values()), table_rows, notes, flagged=flagged)

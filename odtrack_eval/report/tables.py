@@ -87,6 +87,12 @@ class Table:
     notes: list[str] = field(default_factory=list)
     #: tracker -> column key -> spread over runs (only for trackers with several runs).
     spreads: dict[str, dict[str, Spread]] = field(default_factory=dict)
+    #: (row, column key) of cells marked with a dagger (e.g. differing from a paper beyond its rounding).
+    flagged: set[tuple[str, str]] = field(default_factory=set)
+
+    def dagger(self, name: str, key: str, mark: str = "†") -> str:
+        """``mark`` for a flagged cell, else ""."""
+        return mark if (name, key) in self.flagged else ""
 
     def ranks(self) -> dict[str, dict[str, int]]:
         """Rank (1 = best) of each tracker per column; ties share a rank; NaN is unranked."""
@@ -227,7 +233,7 @@ def to_text(table: Table, color: bool = False) -> str:
     for name, vals in table.rows:
         cells = [name]
         for c in table.columns:
-            s = _fmt(vals.get(c.key), c.decimals)
+            s = _fmt(vals.get(c.key), c.decimals) + table.dagger(name, c.key)
             r = ranks[name].get(c.key)
             if len(table.rows) > 1 and r in (1, 2):
                 s = (
@@ -279,7 +285,7 @@ def _marked(
     table: Table, ranks: dict[str, dict[str, int]], name: str, vals: dict, column: Column, best: str, second: str
 ) -> str:
     """The formatted value, wrapped in ``best``/``second`` (format strings) when it ranks first/second."""
-    s = _fmt(vals.get(column.key), column.decimals)
+    s = _fmt(vals.get(column.key), column.decimals) + table.dagger(name, column.key)
     rank = ranks[name].get(column.key) if len(table.rows) > 1 else None
     return best.format(s) if rank == 1 else second.format(s) if rank == 2 else s
 
@@ -327,6 +333,7 @@ def to_latex(table: Table) -> str:
         cells = []
         for c in table.columns:
             s = _marked(table, ranks, name, vals, c, r"\textbf{{{}}}", r"\underline{{{}}}")
+            s = s.replace("†", r"$^\dagger$")
             sp = table.spreads.get(name, {}).get(c.key)
             if sp is not None:
                 s += rf"$\pm${sp.std:.{c.decimals}f}"
@@ -368,6 +375,8 @@ def table_to_dict(table: Table) -> dict[str, Any]:
                 "tracker": name,
                 "values": {c.key: vals.get(c.key) for c in table.columns},
                 "ranks": ranks[name],
+                **({"flagged": sorted(k for n, k in table.flagged if n == name)}
+                   if any(n == name for n, _ in table.flagged) else {}),
                 **(
                     {
                         "spread": {
