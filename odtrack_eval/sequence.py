@@ -130,6 +130,9 @@ class Dataset(SequenceABC):
     attribute_names: dict[str, str] = field(default_factory=dict)
     root: Path | None = None
     layout: str = ""
+    #: What the set is when it is not the benchmark as published, for titles (e.g. "synthetic, written by
+    #: odtrack-eval synth" or "its own sequence list"); "" for the benchmark itself.
+    note: str = ""
 
     def __post_init__(self) -> None:
         self._by_name = {s.name: s for s in self.sequences}
@@ -173,7 +176,7 @@ class Dataset(SequenceABC):
 
     def subset(self, sequences: Iterable[Sequence], name: str | None = None) -> Dataset:
         return Dataset(
-            name or self.name, self.tag, list(sequences), dict(self.attribute_names), self.root, self.layout
+            name or self.name, self.tag, list(sequences), dict(self.attribute_names), self.root, self.layout, self.note
         )
 
     def select(self, names: Iterable[str]) -> Dataset:

@@ -38,7 +38,7 @@ def test_table_output(lasot) -> None:
     seqs = [a for n in ("airplane-1", "airplane-9", "bear-2") for a in ("-s", n)]
     out = _run("evaluate", "-d", "lasot", "--root", str(annos), "-r", str(results), *seqs)
     assert out.returncode == 0, out.stderr
-    assert "lasot (3 sequences)" in out.stdout
+    assert "LaSOT (3 sequences)" in out.stdout
     assert "Perfect  95.2" in out.stdout  # a perfect tracker scores 20/21
 
 

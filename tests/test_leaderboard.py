@@ -32,7 +32,7 @@ def test_real_benchmarks_side_by_side_equal_the_published_scores() -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert [(c["group"], c["label"]) for c in doc["columns"]] == [
-        ("lasot", "AUC"), ("lasot", "P_norm"), ("lasot", "P"), ("otb100", "AUC"), ("otb100", "P_norm"), ("otb100", "P"),
+        ("LaSOT", "AUC"), ("LaSOT", "P_norm"), ("LaSOT", "P"), ("OTB100", "AUC"), ("OTB100", "P_norm"), ("OTB100", "P"),
     ]  # fmt: skip
     rows = {r["tracker"]: r["values"] for r in doc["rows"]}
     for bench in ("lasot", "otb100"):
@@ -43,7 +43,7 @@ def test_real_benchmarks_side_by_side_equal_the_published_scores() -> None:
     assert rows["ATOM"]["otb100:auc"] is None  # not run on OTB: shown as "–"
     assert [r["tracker"] for r in doc["rows"]][:2] == ["ATOM", "C-RPN"]  # sorted by the first column
     text = _run(*_real_args())
-    assert text.exit_code == 0 and text.stdout.splitlines()[1].split() == ["lasot", "otb100"]
+    assert text.exit_code == 0 and text.stdout.splitlines()[1].split() == ["LaSOT", "OTB100"]
 
 
 def test_got10k_gets_its_own_scores(tmp_path: Path) -> None:
@@ -56,7 +56,7 @@ def test_got10k_gets_its_own_scores(tmp_path: Path) -> None:
                "--format", "json")  # fmt: skip
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
-    got = [c["label"] for c in doc["columns"] if c["group"] == "got10k-val"]
+    got = [c["label"] for c in doc["columns"] if c["group"] == "GOT-10k (got10k-val)"]
     assert got == ["AO", "SR0.5", "SR0.75"]
     _load_commands()
     alone = CliRunner().invoke(app, ["evaluate", "-d", "got10k-val", "--root", str(root), "-r", str(results),

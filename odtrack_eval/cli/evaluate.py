@@ -145,6 +145,8 @@ def evaluate(
             err=True,
             fg=typer.colors.YELLOW,
         )
+    from odtrack_eval.report.compare import CI_RESAMPLES
+
     cis = None
     if ci:
         from odtrack_eval.metrics.schema import ci_keys
@@ -158,11 +160,14 @@ def evaluate(
             )
         cis = {r.tracker: score_cis(r, keys, seed=seed) for r in ev.results}
     if fmt is OutputFormat.json:
-        typer.echo(tables.to_json(ev, attributes=attributes, sequences=per_sequence, cis=cis))
+        settings = {"level": 0.95, "method": "percentile bootstrap over sequences", "resamples": CI_RESAMPLES,
+                    "seed": seed} if cis else None  # fmt: skip
+        typer.echo(tables.to_json(ev, attributes=attributes, sequences=per_sequence, cis=cis, ci_settings=settings))
     else:
         parts = [tables.ope_table(ev)]
         if cis:
-            title = f"95% confidence intervals over the {len(ev.sequence_names)} sequences (bootstrap, seed {seed})"
+            title = (f"95% confidence intervals over the {len(ev.sequence_names)} sequences (bootstrap, "
+                     f"{CI_RESAMPLES:,} resamples, seed {seed})")  # fmt: skip
             parts.append(tables.ci_table(ev, cis, title))
         if attributes:
             parts.append(tables.attribute_table(ev))

@@ -72,10 +72,16 @@ def load_lasot(
     table = ShippedAttributes("lasot", "attributes.csv", key="sequence", codes=attr_names)
     official = read_name_list("lasot", list_file)
     local_list = Path(root) / _SPLIT_LISTS[split]
+    note = ""
     if local_list.is_file():
         # A LaSOT-layout benchmark of one's own (e.g. `odtrack-eval synth`): the sequence list and the
         # att/<seq>.txt flags beside the data replace the official ones.
-        official = [n.strip() for n in local_list.read_text(encoding="utf-8").splitlines() if n.strip()]
+        local = [n.strip() for n in local_list.read_text(encoding="utf-8").splitlines() if n.strip()]
+        if (Path(root) / "synth.json").is_file():
+            note = "synthetic, written by odtrack-eval synth"
+        elif local != official:
+            note = f"its own {_SPLIT_LISTS[split]}"
+        official = local
     return _load(
         Path(root),
         label="LaSOT" if split == "test" else f"LaSOT ({split})",
@@ -86,6 +92,7 @@ def load_lasot(
         table=table,
         sequences=sequences,
         allow_missing=allow_missing,
+        note=note,
     )
 
 
@@ -127,6 +134,7 @@ def _load(
     table: ShippedAttributes | None,
     sequences: Iterable[str] | None,
     allow_missing: bool,
+    note: str = "",
 ) -> Dataset:
     names = select_names(official, sequences, label)
 
@@ -191,7 +199,7 @@ def _load(
         seqs = [_read_distributed(base, n, table, codes) for n in names]
         used_att_files = (base / "att").is_dir()
     keep_names = table is not None or used_att_files
-    return Dataset(name, tag, seqs, dict(attr_names) if keep_names else {}, root=base, layout=layout)
+    return Dataset(name, tag, seqs, dict(attr_names) if keep_names else {}, root=base, layout=layout, note=note)
 
 
 def _read_distributed(base: Path, name: str, table: ShippedAttributes | None, codes: list[str]) -> Sequence:

@@ -17,6 +17,7 @@ from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.metrics.schema import ci_keys, score
 from odtrack_eval.report import html as html_report
 from odtrack_eval.report import plots, tables
+from odtrack_eval.report.compare import CI_RESAMPLES
 from odtrack_eval.report.files import write_text
 from odtrack_eval.report.inspection import inspection_markdown, inspection_text
 from odtrack_eval.report.published import (
@@ -112,7 +113,7 @@ def build_report(
     cis = _confidence_intervals(evaluation)
     if cis:
         title = (f"95% confidence intervals over the {len(evaluation.sequence_names)} sequences (bootstrap, "
-                 f"{CI_RESAMPLES} resamples, seed 0)")  # fmt: skip
+                 f"{CI_RESAMPLES:,} resamples, seed 0)")  # fmt: skip
         ci_table = tables.ci_table(evaluation, cis, title)
         page_tables.append(("Confidence intervals (which sequences the benchmark contains)", ci_table))
         files.tables["leaderboard_ci"] = write_table(ci_table, out / "leaderboard_ci")
@@ -132,22 +133,24 @@ def build_report(
     figs: list[html_report.FigureRef] = []
     fig_dir = out / "figures"
     pooled = evaluation.protocol.aggregation == "frame_pooled"  # GOT-10k reports the success curve only
+    bench = tables.benchmark_label(evaluation)
     for metric, title in CURVES[:1] if pooled else CURVES:
-        paths = plots.curve_plot(results, metric, fig_dir / metric, styles, title=title, cache=cache)
+        paths = plots.curve_plot(results, metric, fig_dir / metric, styles, title=f"{bench}: {title}", cache=cache)
         files.figures[metric] = paths
         figs.append(html_report.FigureRef(title, paths["png"], {"pdf": paths["pdf"]}))
     if codes:
-        values = {t: {c: v[c][attr.key] for c in codes if c in v} for t, v in attr_scores.items()}
+        by_score = [name for name, _ in tables.ope_table(evaluation, spread=False).rows]  # the leaderboard's order
+        values = {t: {c: attr_scores[t][c][attr.key] for c in codes if c in attr_scores[t]} for t in by_score}
         counts = {c: next(v[c]["num_sequences"] for v in attr_scores.values() if c in v) for c in codes}
         paths = plots.attribute_bars(values, codes, fig_dir / f"{attr_name}_bars", styles,
-                                     title=f"{ds.name}: {attr.label} per attribute",
+                                     title=f"{bench}: {attr.label} per attribute",
                                      value_label=f"{attr.label} ({attr.unit})", counts=counts, cache=cache)  # fmt: skip
         files.figures[f"{attr_name}_bars"] = paths
         figs.append(html_report.FigureRef(f"{attr.label} per attribute (number of sequences)", paths["png"],
                                           {"pdf": paths["pdf"]}))  # fmt: skip
         if len(codes) >= 3:
             paths = plots.attribute_radar(values, codes, fig_dir / f"{attr_name}_radar", styles,
-                                          title=f"{ds.name}: {attr.label} per attribute", cache=cache)  # fmt: skip
+                                          title=f"{bench}: {attr.label} per attribute", cache=cache)  # fmt: skip
             files.figures[f"{attr_name}_radar"] = paths
             figs.append(html_report.FigureRef(f"{attr.label} per attribute (radar; best value under each name)",
                                               paths["png"], {"pdf": paths["pdf"]}))  # fmt: skip
@@ -164,7 +167,7 @@ def build_report(
                       f"<pre>{html.escape(text)}</pre>"))  # fmt: skip
     everything = load_published()
     for number in PAPER_TABLES:  # the ODTrack paper's tables that have this benchmark, in their layout
-        if any(p.benchmark == ds.tag for p in paper_rows(number, everything)):
+        if not ds.note and any(p.benchmark == ds.tag for p in paper_rows(number, everything)):
             laid_out = paper_table(number, everything, evaluation, paper_names)
             files.tables[f"paper_table{number}"] = write_table(laid_out, out / f"paper_table{number}")
             extra.append((f"Paper reproduction: the ODTrack paper's Table {number}", html_report.table_html(laid_out)))
@@ -181,10 +184,6 @@ def build_report(
                                     sorted(written))  # fmt: skip
     write_text(files.index, page)
     return files
-
-
-#: Bootstrap resamples of the report's confidence intervals (percentile bounds stable to ~0.1 point).
-CI_RESAMPLES = 2_000
 
 
 def _confidence_intervals(evaluation: Evaluation) -> dict[str, dict[str, tuple[float, float]]]:

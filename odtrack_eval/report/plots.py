@@ -339,12 +339,14 @@ def attribute_bars(
     formats: SequenceABC[str] = ("png", "pdf"),
 ) -> dict[str, Path]:
     """Grouped horizontal bars: one group per attribute (official order, top to bottom), one bar per
-    tracker. Horizontal so 14+ attribute names stay readable at column width."""
+    tracker, in the order of ``values`` (pass the leaderboard's order: the legend reads like the curves').
+    Horizontal so 14+ attribute names stay readable at column width. Bars start at 0: a bar's length is
+    its value, so an axis starting at 30 would multiply the gaps."""
     names = list(values)
     attrs = list(attributes)
     n_t, n_a = max(1, len(names)), max(1, len(attrs))
     finite = [v for t in names for a in attrs if np.isfinite(v := values[t].get(a, np.nan))]
-    lo = max(0.0, 5 * np.floor((min(finite) - 5) / 5)) if finite else 0.0
+    lo = 0.0
     hi = min(100.0, 5 * np.ceil((max(finite) + 2) / 5)) if finite else 100.0
     # Up to ~60 bars fit one column as horizontal bars; more go to a double-column (7 in) figure.
     wide = n_t * n_a > 60
@@ -404,7 +406,9 @@ def attribute_radar(
     formats: SequenceABC[str] = ("png", "pdf"),
 ) -> dict[str, Path]:
     """Radar chart of per-attribute scores (like ODTrack's Fig. 4): one polygon per tracker on a
-    common radial scale; the best score of each attribute is printed at its vertex."""
+    common radial scale, stated under the title (the centre is not 0 when every score is far above it;
+    rings unlabelled, so no scale text sits on the curves); the best score of each attribute is printed
+    at its vertex; the legend in the order of ``values``."""
     names = list(values)
     attrs = list(attributes)
     finite = [v for t in names for a in attrs if np.isfinite(v := values[t].get(a, np.nan))]
@@ -432,18 +436,16 @@ def attribute_radar(
         ax.set_ylim(lo, hi)
         step = 10.0 if hi - lo <= 50 else 20.0
         ticks = np.arange(lo + step, hi - 1e-9, step)
-        ax.set_yticks(ticks, [f"{t:.0f}" for t in ticks], fontsize=FONT_PT, color="#555555")
-        for label in ax.get_yticklabels():  # keep the scale readable where polygons cross it
-            label.set_bbox({"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6})
-        ax.set_rlabel_position(180 / max(1, len(attrs)))
+        ax.set_yticks(ticks, [""] * len(ticks))
         ax.tick_params(axis="x", pad=4)
         # A suptitle, and room kept for it: tight_layout ignores the polar labels above the circle.
-        fig.suptitle(title, fontsize=FONT_PT + 1, y=1 - 0.05 / height, va="top")
+        scale = f"centre {lo:.0f}, outer ring {hi:.0f}, rings every {step:.0f}"
+        fig.suptitle(f"{title}\n{scale}", fontsize=FONT_PT + 1, y=1 - 0.05 / height, va="top")
         ncol = 2 if n_t > 1 else 1
         fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=ncol, frameon=False,
                    handlelength=1.6, columnspacing=0.8, borderaxespad=0.2)  # fmt: skip
         legend_h = 0.5 + 0.14 * ((n_t + ncol - 1) // ncol)  # + room for the bottom attribute label
-        fig.tight_layout(pad=0.3, rect=(0, legend_h / height, 1, 1 - 0.32 / height))
+        fig.tight_layout(pad=0.3, rect=(0, legend_h / height, 1, 1 - 0.5 / height))
 
     key = ("radar", title, names, attrs, [[values[t].get(a, np.nan) for a in attrs] for t in names], styles or {})
     return save_figure(draw, key, out_base, (COLUMN_WIDTH_IN, height), formats, cache)

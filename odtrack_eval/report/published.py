@@ -197,6 +197,9 @@ def reproduce_text(rows: SequenceABC[ReproRow], title: str) -> str:
     flagged = sum(r.beyond_rounding for r in rows)
     lines.append(f"{flagged} of {sum(r.computed is not None for r in rows)} comparable numbers differ beyond the "
                  "rounding of the published value (|diff| > half a unit of its last printed digit).")  # fmt: skip
+    known = load_sources()
+    lines.append("Sources:")
+    lines += [f"  {sid}: {known[sid].citation}" for sid in dict.fromkeys(r.source for r in rows) if sid in known]
     return "\n".join(lines)
 
 

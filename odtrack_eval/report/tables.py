@@ -64,7 +64,8 @@ def score_columns(keys: SequenceABC[str]) -> tuple[Column, ...]:
 #: Keys of :meth:`OPEResult.scores` under the OPE protocols (the default protocol's, in its order).
 SCORE_KEYS = get_protocol(DEFAULT_PROTOCOL).metrics
 OPE_COLUMNS = score_columns(SCORE_KEYS)
-FPS_COLUMN = Column.from_score(SCORES["fps"])
+#: Speed is shown, never ranked: a tracker that does nothing (``static``) would be the "best".
+FPS_COLUMN = Column.from_score(SCORES["fps"], ranked=False)
 
 
 def protocol_columns(evaluation: Evaluation) -> tuple[Column, ...]:
@@ -89,14 +90,29 @@ class Table:
     spreads: dict[str, dict[str, Spread]] = field(default_factory=dict)
     #: (row, column key) of cells marked with a dagger (e.g. differing from a paper beyond its rounding).
     flagged: set[tuple[str, str]] = field(default_factory=set)
+    #: Rank the values of each row across the columns (columns are trackers, rows e.g. sequences) instead
+    #: of each column across the rows.
+    rank_across_row: bool = False
+    #: What the rows are (the first column's header).
+    row_label: str = "Tracker"
 
     def dagger(self, name: str, key: str, mark: str = "†") -> str:
         """``mark`` for a flagged cell, else ""."""
         return mark if (name, key) in self.flagged else ""
 
     def ranks(self) -> dict[str, dict[str, int]]:
-        """Rank (1 = best) of each tracker per column; ties share a rank; NaN is unranked."""
+        """Rank (1 = best) of each tracker per column (per row with :attr:`rank_across_row`); ties share a
+        rank; NaN is unranked."""
         out: dict[str, dict[str, int]] = {name: {} for name, _ in self.rows}
+        if self.rank_across_row:
+            ranked = [c for c in self.columns if c.ranked]
+            for name, vals in self.rows:
+                finite = [(vals[c.key], c) for c in ranked if _finite(vals.get(c.key))]
+                if len(finite) < 2:
+                    continue
+                uniq = sorted({round(v, 6) for v, _ in finite}, reverse=ranked[0].higher_is_better)
+                out[name] = {c.key: uniq.index(round(v, 6)) + 1 for v, c in finite}
+            return out
         for col in (c for c in self.columns if c.ranked):
             vals = [(v[col.key], n) for n, v in self.rows if _finite(v.get(col.key))]
             uniq = sorted({round(v, 6) for v, _ in vals}, reverse=col.higher_is_better)
@@ -156,8 +172,8 @@ def ope_table(
         speeds = {r.tracker: r.fps for r in evaluation.results}
         rows = [(n, {**v, FPS_COLUMN.key: math.nan if speeds[n] is None else speeds[n]}) for n, v in rows]
     rows.sort(key=lambda nv: score(first).better_first(nv[1][first]))
-    ds = evaluation.dataset
-    title = f"{ds.name} ({len(evaluation.sequence_names)} sequences), protocol {evaluation.protocol.name}"
+    title = (f"{benchmark_label(evaluation)} ({len(evaluation.sequence_names)} sequences), protocol "
+             f"{evaluation.protocol.name}")  # fmt: skip
     table = Table(title, tuple(cols), rows)
     if spread:
         table.spreads = {r.tracker: sp for r in evaluation.results if (sp := run_spreads(r, [c.key for c in columns]))}
@@ -197,7 +213,7 @@ def benchmarks_table(
         group = ev.dataset.name
         own = tuple(columns) if columns is not None else benchmark_columns(ev)
         for c in own:
-            cols.append(replace(c, key=f"{group}:{c.key}", group=group))
+            cols.append(replace(c, key=f"{group}:{c.key}", group=benchmark_label(ev)))
         for r in ev.results:
             scores = r.scores()
             row = rows.setdefault(r.tracker, {})
@@ -207,7 +223,7 @@ def benchmarks_table(
             for k, sp in run_spreads(r, [c.key for c in own if c.key in scores]).items():
                 spreads.setdefault(r.tracker, {})[f"{group}:{k}"] = sp
     protocols = sorted({ev.protocol.name for ev in evaluations})
-    title = title or f"{', '.join(ev.dataset.name for ev in evaluations)}; protocol {', '.join(protocols)}"
+    title = title or f"{', '.join(benchmark_label(ev) for ev in evaluations)}; protocol {', '.join(protocols)}"
     return Table(title, tuple(cols), list(rows.items()), spreads=spreads)
 
 
@@ -228,7 +244,7 @@ def to_text(table: Table, color: bool = False) -> str:
     """Aligned plain-text table (one decimal like papers); best two per column marked * and ' when
     not coloured, bold and underlined on a terminal."""
     ranks = table.ranks()
-    headers = ["Tracker", *(c.label for c in table.columns)]
+    headers = [table.row_label, *(c.label for c in table.columns)]
     body = []
     for name, vals in table.rows:
         cells = [name]
@@ -293,7 +309,7 @@ def _marked(
 def to_markdown(table: Table) -> str:
     ranks = table.ranks()
     labels = [f"{c.group} {c.label}" if c.group else c.label for c in table.columns]
-    lines = [f"**{table.title}**", "", "| Tracker | " + " | ".join(labels) + " |"]
+    lines = [f"**{table.title}**", "", f"| {table.row_label} | " + " | ".join(labels) + " |"]
     lines.append("|---|" + "---:|" * len(table.columns))
     for name, vals in table.rows:
         cells = [
@@ -328,7 +344,8 @@ def to_latex(table: Table) -> str:
             i += n
         lines.append(" & ".join(heads) + r" \\")
         lines.append(" ".join(rules))
-    lines += ["Tracker & " + " & ".join(_latex_escape(c.label) for c in table.columns) + r" \\", r"\midrule"]
+    lines += [f"{table.row_label} & " + " & ".join(_latex_escape(c.label) for c in table.columns) + r" \\",
+              r"\midrule"]
     for name, vals in table.rows:
         cells = []
         for c in table.columns:
@@ -351,7 +368,7 @@ def to_csv(table: Table) -> str:
     w = csv.writer(buf, lineterminator="\n")
     spread_keys = [c.key for c in table.columns if any(c.key in sp for sp in table.spreads.values())]
     extra = [f"{k}_{s}" for k in spread_keys for s in ("std", "min", "max")]
-    w.writerow(["tracker", *(c.key for c in table.columns), *extra])
+    w.writerow([table.row_label.lower(), *(c.key for c in table.columns), *extra])
     for name, vals in table.rows:
         row = [name, *(repr(float(vals[c.key])) if _finite(vals.get(c.key)) else "" for c in table.columns)]
         for k in spread_keys:
@@ -403,8 +420,10 @@ def evaluation_to_dict(
     attributes: bool = False,
     sequences: bool = False,
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
+    ci_settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The CLI's JSON document: values in percent, unrounded (``ci95``: tracker -> metric -> [low, high])."""
+    """The CLI's JSON document: values in percent, unrounded (``ci95``: tracker -> metric -> [low, high];
+    ``ci_settings``: how they were made, e.g. resamples and seed, under ``"ci"``)."""
     trackers = []
     keys = main_keys(evaluation)
     for r in evaluation.results:
@@ -423,6 +442,7 @@ def evaluation_to_dict(
         "dataset": evaluation.dataset.name,
         "protocol": evaluation.protocol.name,
         "num_sequences": len(evaluation.sequence_names),
+        **({"ci": ci_settings} if ci_settings else {}),
         "trackers": trackers,
         "refused": [{"name": name, "reason": reason} for name, reason in evaluation.errors.items()],
         "repaired": [
@@ -447,8 +467,9 @@ def to_json(
     attributes: bool = False,
     sequences: bool = False,
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
+    ci_settings: dict[str, Any] | None = None,
 ) -> str:
-    doc = evaluation_to_dict(evaluation, attributes, sequences, cis)
+    doc = evaluation_to_dict(evaluation, attributes, sequences, cis, ci_settings)
     return json.dumps(_json_safe(doc), indent=2, allow_nan=False)
 
 
@@ -478,7 +499,9 @@ def attribute_table(evaluation: Evaluation, metric: str = "auc") -> Table:
     counts = {c: next((v[c]["num_sequences"] for v in per.values() if c in v), 0) for c in codes}
     columns = tuple(Column.from_score(s, c, f"{c}({counts[c]})") for c in codes)
     rows = [(name, {c: v[c][metric] for c in codes if c in v}) for name, v in per.items()]
-    return Table(f"{evaluation.dataset.name}: {s.label} per attribute (number of sequences)", columns, rows)
+    overall = {r.tracker: r.scores().get(metric, math.nan) for r in evaluation.results}
+    rows.sort(key=lambda nv: s.better_first(overall[nv[0]]))  # the leaderboard's order
+    return Table(f"{benchmark_label(evaluation)}: {s.label} per attribute (number of sequences)", columns, rows)
 
 
 def sequence_table(evaluation: Evaluation, metric: str = "auc") -> Table:
@@ -488,4 +511,18 @@ def sequence_table(evaluation: Evaluation, metric: str = "auc") -> Table:
     per = {r.tracker: r.sequence_scores() for r in evaluation.results}
     columns = tuple(Column.from_score(s, n, n) for n in names)
     rows = [(seq, {n: per[n][seq][metric] for n in names}) for seq in evaluation.sequence_names]
-    return Table(f"{evaluation.dataset.name}: {s.label} per sequence", columns, rows)
+    return Table(f"{benchmark_label(evaluation)}: {s.label} per sequence (best two trackers of each sequence marked)",
+                 columns, rows, rank_across_row=True, row_label="Sequence")  # fmt: skip
+
+
+def benchmark_label(evaluation: Evaluation) -> str:
+    """How titles name the evaluated benchmark: its display name (``LaSOT``), with the split where the
+    dataset is not the benchmark's standard set (``GOT-10k (got10k-val)``), or what it is when it is not
+    the benchmark at all (``LaSOT layout (synthetic, written by odtrack-eval synth)``)."""
+    from odtrack_eval.datasets.names import display_name
+
+    ds = evaluation.dataset
+    shown = display_name(ds.tag)
+    if ds.note:
+        return f"{shown} layout ({ds.note})"
+    return shown if ds.name in (ds.tag, "otb100") else f"{shown} ({ds.name})"
