@@ -56,7 +56,7 @@ def gen_got10k(root: Path, n: int = 180, length: int = 150) -> None:
 
 
 def gen_vot(root: Path, n: int = 60, length: int = 300, size: tuple[int, int] = (1280, 720)) -> None:
-    from odtrack_eval.region import format_region, mask_from_full
+    from odtrack_eval.regions.region import format_region, mask_from_full
 
     rng = np.random.default_rng(2)
     root.mkdir(parents=True)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from odtrack_eval import region as rg
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.datasets.vot import image_size
 from odtrack_eval.errors import FormatError, LayoutError
+from odtrack_eval.regions import region as rg
 from tests.fixtures.vot import make_vot
 
 

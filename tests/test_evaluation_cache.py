@@ -196,8 +196,6 @@ def test_the_key_covers_every_module_an_evaluation_runs(tmp_path: Path) -> None:
         "odtrack_eval.results.layout": "lists files; which file is which sequence enters the key",
         "odtrack_eval.results.selection": "picks trackers",
         "odtrack_eval.results.reading": "reads bytes; their digests are the key",
-        "odtrack_eval.vot": "VOT package, imported by the protocol registry",
-        "odtrack_eval.vot.protocol": "VOT protocols, not used by one-pass scoring",
     }
     (tmp_path / "res" / "trk").mkdir(parents=True)
     (tmp_path / "res" / "trk" / "a.txt").write_text("10,10,20,20\n" * 5)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from odtrack_eval.report import plots
+from odtrack_eval.report import plots, vot_plots
 from odtrack_eval.store import ArrayStore
 from tests._report_data import real_evaluation
 
@@ -51,7 +51,7 @@ def test_curve_plots_on_real_results(tmp_path: Path, metric: str) -> None:
     assert_nontrivial_png(paths["png"], [s.color for s in styles.values()])
     assert_pdf(paths["pdf"])
     curves = plots.ope_curves(ev.results, metric)
-    assert [c.name for c in plots._legend_entries(curves)][0] == "SiamFC-3s"  # PUBLISHED.md: higher AUC and P
+    assert [c.name for c in plots.legend_entries(curves)][0] == "SiamFC-3s"  # PUBLISHED.md: higher AUC and P
 
 
 def test_attribute_figures_on_real_results(tmp_path: Path) -> None:
@@ -77,13 +77,13 @@ def test_many_trackers_use_double_column_bars(tmp_path: Path) -> None:
 
 def test_eao_and_ar_take_plain_arrays(tmp_path: Path) -> None:
     curves = {"const": np.full(500, 0.4), "ramp": np.linspace(1.0, 0.0, 500)}
-    eao = plots.eao_curve(curves, 100, 300)
+    eao = vot_plots.eao_curve(curves, 100, 300)
     assert eao["const"] == pytest.approx(0.4)
     assert eao["ramp"] == pytest.approx(np.linspace(1.0, 0.0, 500)[99:300].mean())
-    paths = plots.eao_curve(curves, 100, 300, tmp_path / "eao")
+    paths = vot_plots.eao_curve(curves, 100, 300, tmp_path / "eao")
     assert_nontrivial_png(paths["png"], [plots.OKABE_ITO[0], plots.OKABE_ITO[1]])
     assert_pdf(paths["pdf"])
-    paths = plots.ar_plot({"A": (0.7, 0.8), "B": (0.6, 0.9), "C": (0.5, 0.5)}, tmp_path / "ar")
+    paths = vot_plots.ar_plot({"A": (0.7, 0.8), "B": (0.6, 0.9), "C": (0.5, 0.5)}, tmp_path / "ar")
     assert_nontrivial_png(paths["png"], [plots.OKABE_ITO[0]])
     assert_pdf(paths["pdf"])
 
@@ -91,11 +91,11 @@ def test_eao_and_ar_take_plain_arrays(tmp_path: Path) -> None:
 def test_figures_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = ArrayStore(tmp_path / "cache")
     curves = {"A": np.linspace(0.9, 0.1, 300)}
-    first = plots.eao_curve(curves, 10, 200, tmp_path / "a", cache=cache)
+    first = vot_plots.eao_curve(curves, 10, 200, tmp_path / "a", cache=cache)
     monkeypatch.setattr(plots, "_render", lambda *a, **k: pytest.fail("unchanged figure was redrawn"))
-    second = plots.eao_curve(curves, 10, 200, tmp_path / "b", cache=cache)
+    second = vot_plots.eao_curve(curves, 10, 200, tmp_path / "b", cache=cache)
     assert first["png"].read_bytes() == second["png"].read_bytes()
     calls = []
     monkeypatch.setattr(plots, "_render", lambda *a, **k: calls.append(1) or {"png": b"x", "pdf": b"y"})
-    plots.eao_curve({"A": np.linspace(0.9, 0.2, 300)}, 10, 200, tmp_path / "c", cache=cache)  # new data
+    vot_plots.eao_curve({"A": np.linspace(0.9, 0.2, 300)}, 10, 200, tmp_path / "c", cache=cache)  # new data
     assert calls == [1]

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from odtrack_eval import region as rg
 from odtrack_eval.errors import FormatError
+from odtrack_eval.regions import region as rg
 
 vot_io = pytest.importorskip("vot.region.io", reason="vot-toolkit (reference) not installed")
 vot_raster = pytest.importorskip("vot.region.raster")

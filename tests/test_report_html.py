@@ -78,9 +78,9 @@ def test_screenshot_shows_the_figures(tmp_path: Path, report: Path) -> None:
 def test_vot_report_page_loads_and_shows_its_table_and_figures(tmp_path: Path) -> None:
     from odtrack_eval.datasets import load_dataset
     from odtrack_eval.protocols import get_protocol
+    from odtrack_eval.report.vot import build_vot_report
     from odtrack_eval.vot import synthetic
     from odtrack_eval.vot.analysis import evaluate_results
-    from odtrack_eval.vot.report import build_vot_report
 
     synthetic.make_dataset(tmp_path / "sequences", num_sequences=2, lengths=(30, 40), spacing=15, seed=2)
     synthetic.make_results(tmp_path / "sequences", tmp_path / "results", "trk", style="mask", seed=3)

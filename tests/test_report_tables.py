@@ -13,7 +13,7 @@ import pytest
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.protocols import get_protocol
-from odtrack_eval.report import tables
+from odtrack_eval.report import documents, tables
 from tests._report_data import RESULTS, ROOTS, published_scores, real_evaluation
 
 
@@ -40,7 +40,7 @@ def test_leaderboard_values_and_marks_match_published(bench: str) -> None:
     assert csv_rows[0][:3] == ["tracker", "auc", "norm_precision"]
     for row in csv_rows[1:]:
         assert float(row[1]) == pytest.approx(expected[row[0]]["auc"], abs=1e-3)
-    doc = json.loads(tables.table_to_json(table))
+    doc = json.loads(documents.table_to_json(table))
     assert {r["tracker"] for r in doc["rows"]} == set(expected)
     assert all(r["ranks"]["auc"] in (1, 2) for r in doc["rows"])
     assert "FPS" not in text  # the real results have no _time.txt files

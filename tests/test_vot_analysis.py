@@ -13,14 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from odtrack_eval import region as rg
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.errors import FormatError, ResultsError
 from odtrack_eval.protocols import get_protocol
-from odtrack_eval.vot import batch, reference, synthetic
+from odtrack_eval.regions import batch, batch_overlap, decode
+from odtrack_eval.regions import region as rg
+from odtrack_eval.regions.overlap import region_overlap
+from odtrack_eval.vot import reference, synthetic
 from odtrack_eval.vot import workspace as ws
 from odtrack_eval.vot.analysis import Run, eao_curve, evaluate_results, evaluate_tracker, failure_progress
-from odtrack_eval.vot.overlap import region_overlap
 from tests.fixtures.vot import make_vot
 
 pytest.importorskip("vot.analysis.multistart", reason="vot-toolkit (reference) not installed")
@@ -142,11 +143,11 @@ def test_batch_equals_scalar_overlap() -> None:
     gts = [region() for _ in range(400)]
     for binary in (False, True):
         data = ws.encode_binary(preds) if binary else "".join(rg.format_region(r) + "\n" for r in preds).encode()
-        pb = batch.from_binary(data) if binary else batch.from_text(data)
+        pb = decode.from_binary(data) if binary else decode.from_text(data)
         view = preds if binary else [rg.toolkit_read(r) for r in preds]
         gb, _ = batch.ground_truth(gts)
         for legacy in (False, True):
-            got = batch.overlaps(pb, gb, np.arange(400), (30, 25), legacy)
+            got = batch_overlap.overlaps(pb, gb, np.arange(400), (30, 25), legacy)
             want = [region_overlap(a, rg.toolkit_read(b), (30, 25), legacy) for a, b in zip(view, gts, strict=True)]
             np.testing.assert_allclose(got, want, atol=1e-12)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from odtrack_eval import region as rg
 from odtrack_eval.errors import FormatError
-from odtrack_eval.vot import batch
+from odtrack_eval.regions import batch, batch_overlap, decode, truth
+from odtrack_eval.regions import region as rg
+from odtrack_eval.regions.overlap import region_overlap
 from odtrack_eval.vot import workspace as ws
-from odtrack_eval.vot.overlap import region_overlap
 
 
 def _random_region(rng: np.random.Generator, masks_only: bool = False) -> rg.Region:
@@ -62,10 +62,10 @@ def test_integer_parser_equals_int() -> None:
         n = int(rng.integers(1, 20))
         low, high = -(10 ** int(rng.integers(1, 16))), 10 ** int(rng.integers(1, 16))
         tokens = [str(int(v)) for v in rng.integers(low, high, n)]
-        got = batch._integers(",".join(tokens).encode())
+        got = decode._integers(",".join(tokens).encode())
         assert got is not None and got.tolist() == [int(t) for t in tokens]
-    assert batch._integers(b"007,-0,5").tolist() == [7, 0, 5]
-    assert batch._integers(b"9007199254740991,-9007199254740991,00000000000000000000007").tolist() == [
+    assert decode._integers(b"007,-0,5").tolist() == [7, 0, 5]
+    assert decode._integers(b"9007199254740991,-9007199254740991,00000000000000000000007").tolist() == [
         9007199254740991,
         -9007199254740991,
         7,
@@ -73,7 +73,7 @@ def test_integer_parser_equals_int() -> None:
     bad = [b"", b"1,,2", b",1", b"1,", b"1-2", b"-", b"--1", b"1.5", b"1 ,2", b"+1", b"1e3", b"1,-", b"-,1",
            b"1,-2-3", b"12-", b"--", b"1,,", b"9007199254740992", b"1,-99999999999999999999999"]  # fmt: skip
     for text in bad:
-        assert batch._integers(text) is None, text
+        assert decode._integers(text) is None, text
     # random byte strings over the token alphabet: None, or exactly what int() reads
     for _ in range(3000):
         text = bytes(rng.choice(list(b"0123456789,-"), int(rng.integers(1, 12)), p=[0.07] * 10 + [0.2, 0.1]))
@@ -82,7 +82,7 @@ def test_integer_parser_equals_int() -> None:
             valid = all(t and t.lstrip(b"-").isdigit() and t.count(b"-") <= 1 for t in text.split(b","))
         except ValueError:
             valid = False
-        got = batch._integers(text)
+        got = decode._integers(text)
         assert (got is not None) == valid, text
         if valid:
             assert got.tolist() == want, text
@@ -94,7 +94,7 @@ def test_ground_truth_reader_equals_exact_reader(tmp_path: Path, masks_only: boo
     regions = [_random_region(rng, masks_only) for _ in range(300)]
     path = tmp_path / "groundtruth.txt"
     rg.write_regions(path, regions)
-    fast = batch.read_ground_truth(path, 320)  # padded with 20 unknown codes
+    fast = truth.read_ground_truth(path, 320)  # padded with 20 unknown codes
     padded = rg.read_regions(path) + [rg.Special(rg.UNKNOWN)] * 20
     want, want_empty = batch.ground_truth(padded)
     for name in ("kind", "special", "bounds", "box", "count"):
@@ -111,16 +111,16 @@ def test_ground_truth_reader_errors(tmp_path: Path) -> None:
     path = tmp_path / "groundtruth.txt"
     path.write_text("m0,0,2,2,0,5\n")
     with pytest.raises(FormatError, match=r"groundtruth.txt:1: bad mask RLE: runs cover 5 pixels"):
-        batch.read_ground_truth(path, 1)
+        truth.read_ground_truth(path, 1)
     path.write_text("1,2,3,4\n1,2,3,4\n")
     with pytest.raises(FormatError, match="2 regions for a 1-frame sequence"):
-        batch.read_ground_truth(path, 1)
-    assert len(batch.read_ground_truth(path, 1, at_least=True).regions) == 2
+        truth.read_ground_truth(path, 1)
+    assert len(truth.read_ground_truth(path, 1, at_least=True).regions) == 2
     path.write_text("m0,0,2.0,2,0,4\nnan,1,2,3\n1,2,x,4\n")  # not for the fast path: the exact reader decides
     with pytest.raises(FormatError, match=r"groundtruth.txt:1: mask value is not an integer"):
-        batch.read_ground_truth(path, 3)
+        truth.read_ground_truth(path, 3)
     path.write_text("nan,1,2,3\n1,2,3,4\n")
-    g = batch.read_ground_truth(path, 2)
+    g = truth.read_ground_truth(path, 2)
     assert g.regions[0] == rg.Special(rg.UNKNOWN) and g.empty.tolist() == [True, False]
 
 
@@ -132,20 +132,20 @@ def test_segment_overlaps_equal_scalar_overlap(tmp_path: Path, binary: bool) -> 
     preds = [_random_region(rng, masks_only=i % 2 == 0) for i in range(n)]
     gts = [_random_region(rng, masks_only=i % 3 != 0) for i in range(n)]
     data = ws.encode_binary(preds) if binary else "".join(rg.format_region(r) + "\n" for r in preds).encode()
-    pb = batch.from_binary(data) if binary else batch.from_text(data)
+    pb = decode.from_binary(data) if binary else decode.from_text(data)
     view = preds if binary else [rg.toolkit_read(r) for r in preds]
     path = tmp_path / "groundtruth.txt"
     rg.write_regions(path, gts)
-    gb = batch.read_ground_truth(path).batch
+    gb = truth.read_ground_truth(path).batch
     frames = rng.permutation(n)
     for size in [(30, 25), (12, 9)]:
         for legacy in (False, True):
-            got = batch.overlaps(pb, gb, frames, size, legacy)
+            got = batch_overlap.overlaps(pb, gb, frames, size, legacy)
             want = [region_overlap(view[j], rg.toolkit_read(gts[f]), size, legacy) for j, f in enumerate(frames)]
             np.testing.assert_allclose(got, want, atol=1e-12)
     # the same ground-truth frame paired with several predictions
     rep = np.repeat(np.arange(n // 3), 3)
-    got = batch.overlaps(pb, gb, rep, (30, 25))
+    got = batch_overlap.overlaps(pb, gb, rep, (30, 25))
     want = [region_overlap(view[j], rg.toolkit_read(gts[f]), (30, 25)) for j, f in enumerate(rep)]
     np.testing.assert_allclose(got, want, atol=1e-12)
 
@@ -153,7 +153,7 @@ def test_segment_overlaps_equal_scalar_overlap(tmp_path: Path, binary: bool) -> 
 def test_lazy_crops_equal_the_written_masks() -> None:
     rng = np.random.default_rng(2)
     preds = [_random_region(rng, masks_only=True) for _ in range(200)]
-    b = batch.from_binary(ws.encode_binary(preds))
+    b = decode.from_binary(ws.encode_binary(preds))
     for i, r in enumerate(preds):
         assert (b.kind[i] == batch.MASK) == bool(r.mask.any())
         if r.mask.any():
@@ -164,16 +164,16 @@ def test_fast_text_path_rejects_what_int_rejects() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         with pytest.raises(FormatError, match=r":1: mask value is not an integer"):
-            batch.from_text(b"m0,0,2,2,1e0,3\n")
+            decode.from_text(b"m0,0,2,2,1e0,3\n")
 
 
 def test_binary_reader_names_truncation_and_trailing_bytes() -> None:
     data = ws.encode_binary([rg.Rectangle(1, 2, 3, 4), rg.Mask(np.ones((2, 2), bool), (1, 1)), rg.Special(2)])
     for cut in (1, 3, 5):  # inside the special code, then inside the mask runs
         with pytest.raises(FormatError, match="truncated"):
-            batch.from_binary(data[:-cut])
+            decode.from_binary(data[:-cut])
     with pytest.raises(FormatError, match="2 trailing bytes after 3 regions"):
-        batch.from_binary(data + b"\0\0")
+        decode.from_binary(data + b"\0\0")
 
 
 def test_long_runs_split_by_the_binary_format() -> None:
@@ -185,9 +185,9 @@ def test_long_runs_split_by_the_binary_format() -> None:
     gts = [rg.Mask(full, (0, 0)), rg.Mask(holed, (30, 40)), rg.Mask(full[:200], (0, 0)), rg.Mask(holed, (1, 2))]
     data = ws.encode_binary(preds)
     assert 0 in ws._split_runs(rg.rle_encode(full))[1:]  # the writer split the long run around a 0
-    b = batch.from_binary(data)
+    b = decode.from_binary(data)
     assert b.count.tolist() == [0, 78_000, 77_990, 0]
     gb, _ = batch.ground_truth(gts)
-    got = batch.overlaps(b, gb, np.arange(4), (320, 240))
+    got = batch_overlap.overlaps(b, gb, np.arange(4), (320, 240))
     want = [region_overlap(p, rg.toolkit_read(g), (320, 240)) for p, g in zip(preds, gts, strict=True)]
     np.testing.assert_allclose(got, want, atol=1e-12)

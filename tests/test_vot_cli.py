@@ -75,7 +75,7 @@ def test_report_writes_vot_tables_figures_and_index(data: Path, tmp_path: Path) 
     assert page.count("data:image/png;base64,") == 2 and "EAO" in page and "vot2020" in page
     # the EAO shown in the curve's legend is the score: the mean of the curve over the protocol's interval
     from odtrack_eval.protocols import get_protocol
-    from odtrack_eval.report.plots import eao_curve
+    from odtrack_eval.report.vot_plots import eao_curve
 
     p = get_protocol("vot2020")
     legend = eao_curve({t["name"]: t["eao_curve"][1:] for t in doc["trackers"]}, p.eao_low, p.eao_high - 1)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from odtrack_eval import region as rg
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.regions import region as rg
 from odtrack_eval.vot import reference
 from odtrack_eval.vot import workspace as ws
 from odtrack_eval.vot.multistart import run_multistart, select
@@ -108,8 +108,8 @@ def test_stock_vot_analysis_reads_our_runner_workspace(vot_root: Path) -> None:
     assert mine["robustness"] == pytest.approx(ar[0][1], abs=1e-9)
     import dataclasses
 
+    from odtrack_eval.protocols.multistart import VOT2020
     from odtrack_eval.vot.analysis import evaluate_tracker
-    from odtrack_eval.vot.protocol import VOT2020
 
     short = dataclasses.replace(VOT2020, eao_low=1, eao_high=6)
     r = evaluate_tracker(load_dataset("vot2020", w / "sequences"), w / "results", "static", short)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from odtrack_eval import region as rg
 from odtrack_eval.errors import FormatError
+from odtrack_eval.regions import region as rg
 from odtrack_eval.vot import workspace as ws
 
 vot_io = pytest.importorskip("vot.region.io", reason="vot-toolkit (reference) not installed")

@@ -14,9 +14,9 @@ from odtrack_eval.datasets import get_spec, load_dataset
 from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, default_protocol, get_protocol, mismatch
-from odtrack_eval.report import tables
+from odtrack_eval.protocols.multistart import VotProtocol
+from odtrack_eval.report import documents, tables
 from odtrack_eval.results.selection import TRACKER_HELP
-from odtrack_eval.vot.protocol import VotProtocol
 
 
 class OutputFormat(str, Enum):
@@ -162,7 +162,7 @@ def evaluate(
     if fmt is OutputFormat.json:
         settings = {"level": 0.95, "method": "percentile bootstrap over sequences", "resamples": CI_RESAMPLES,
                     "seed": seed} if cis else None  # fmt: skip
-        typer.echo(tables.to_json(ev, attributes=attributes, sequences=per_sequence, cis=cis, ci_settings=settings))
+        typer.echo(documents.to_json(ev, attributes=attributes, sequences=per_sequence, cis=cis, ci_settings=settings))
     else:
         parts = [tables.ope_table(ev)]
         if cis:
@@ -218,7 +218,7 @@ def _finish(errors: dict[str, str], listed: bool = False) -> None:
 def _evaluate_vot(ds, results: Path, proto: VotProtocol, fmt: OutputFormat, trackers, attributes: bool,
                   per_sequence: bool) -> None:  # fmt: skip
     """VOT multistart analysis (EAO, A, R) of a vot-toolkit results folder (a workspace's results/)."""
-    from odtrack_eval.vot import report
+    from odtrack_eval.report import vot as report
     from odtrack_eval.vot.analysis import evaluate_results
 
     ev = evaluate_results(ds, results, proto, trackers=trackers)

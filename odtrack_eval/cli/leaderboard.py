@@ -12,7 +12,7 @@ from odtrack_eval.cli import app
 from odtrack_eval.cli.evaluate import STRICT_HELP, OutputFormat, _finish, _print_tables, load_for_protocol
 from odtrack_eval.cli.report import parse_mapping
 from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.report import tables
+from odtrack_eval.report import documents, tables
 from odtrack_eval.results.selection import TRACKER_HELP
 
 
@@ -91,9 +91,9 @@ def leaderboard(
                                 else None)  # fmt: skip
     table.notes += [f"{ev.dataset.name}: {note}" for ev in evaluations for note in tables.outcome_notes(ev)]
     if fmt is OutputFormat.json:
-        doc = tables.table_to_dict(table)
+        doc = documents.table_to_dict(table)
         doc["refused"] = [{"name": name, "reason": reason} for name, reason in errors.items()]
-        typer.echo(json.dumps(tables._json_safe(doc), indent=2, allow_nan=False))
+        typer.echo(json.dumps(documents.json_safe(doc), indent=2, allow_nan=False))
     else:
         _print_tables([table], fmt)
     _finish(errors, listed=fmt is OutputFormat.json or (fmt is not OutputFormat.csv and bool(table.rows)))

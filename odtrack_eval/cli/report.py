@@ -55,8 +55,8 @@ def report(
     start = time.perf_counter()
     ds, proto = load_for_protocol(dataset, root, protocol, cache=not no_cache)
     if not isinstance(proto, Protocol):  # VOT multistart: EAO/A/R tables, EAO curve, A-R plot
+        from odtrack_eval.report.vot import build_vot_report
         from odtrack_eval.vot.analysis import evaluate_results
-        from odtrack_eval.vot.report import build_vot_report
 
         vot = evaluate_results(ds, results, proto, trackers=tracker)
         for name, err in vot.errors.items():

@@ -14,7 +14,7 @@ from odtrack_eval.cli import app
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, STRICT_HELP, _finish, load_for_protocol
 from odtrack_eval.cli.report import parse_mapping
 from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.report import tables
+from odtrack_eval.report import documents, tables
 
 
 class ReproFormat(str, Enum):
@@ -94,8 +94,8 @@ def reproduce(
                "rows": [r.to_dict() for r in rows],
                "refused": [{"name": name, "reason": reason} for name, reason in ev.errors.items()]}  # fmt: skip
         if board is not None:
-            doc["leaderboard"] = tables.table_to_dict(board)
-        typer.echo(json.dumps(tables._json_safe(doc), indent=2, allow_nan=False))
+            doc["leaderboard"] = documents.table_to_dict(board)
+        typer.echo(json.dumps(documents.json_safe(doc), indent=2, allow_nan=False))
     else:
         typer.echo(reproduce_text(rows, f"{ds.name} ({len(ev.sequence_names)} sequences), protocol {proto.name}: "
                                         "computed vs published"))  # fmt: skip
@@ -111,7 +111,7 @@ def reproduce(
 def _print_paper_table(table: tables.Table, fmt: ReproFormat) -> None:
     """The paper's table in the asked format (HTML: a standalone page)."""
     if fmt is ReproFormat.json:
-        typer.echo(tables.table_to_json(table))
+        typer.echo(documents.table_to_json(table))
     elif fmt is ReproFormat.html:
         from odtrack_eval.report.html import standalone_page, table_html
 

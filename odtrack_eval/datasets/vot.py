@@ -14,14 +14,14 @@ A folder without a ``sequence`` file is read as the toolkit's legacy layout (fra
 
 What a :class:`Sequence` holds:
 
-* ``ground_truth``: the bounding box of each region (:func:`odtrack_eval.region.region_to_bbox`);
+* ``ground_truth``: the bounding box of each region (:func:`odtrack_eval.regions.region.region_to_bbox`);
   frames whose region is a special code or an empty mask get a **NaN row** and
   ``visible=False`` (there is no box to evaluate; the VOT analyses use the raw regions).
 * ``extra["regions"]``: the regions exactly as written (apply ``region.toolkit_read`` for the
   toolkit's in-memory view), each parsed on first access; a ground truth shorter than the
   sequence is padded with ``Special(0)`` (unknown), as the toolkit does.
 * ``extra["ground_truth"]``: the same file as the VOT analyses use it
-  (:class:`odtrack_eval.vot.batch.GroundTruthFile`: the toolkit's view as arrays and mask row
+  (:class:`odtrack_eval.regions.truth.GroundTruthFile`: the toolkit's view as arrays and mask row
   segments, and its ``is_empty`` flags), read in one vectorised pass.
 * ``extra["tags"]``: {tag name: bool array}; ``extra["anchors"]``: ``anchor.value`` as float
   array (None if absent); ``extra["values"]``: the other ``*.value`` files.
@@ -40,8 +40,8 @@ import numpy as np
 
 from odtrack_eval.datasets._layout import collect, package_names, read_names
 from odtrack_eval.errors import FormatError, LayoutError, OdtrackEvalError
+from odtrack_eval.regions.truth import read_ground_truth
 from odtrack_eval.sequence import Dataset, FrameSource, Sequence
-from odtrack_eval.vot.batch import read_ground_truth
 
 #: The per-frame tags shipped with VOT short-term datasets (pysot-toolkit ``vot.py`` names).
 TAG_NAMES = {

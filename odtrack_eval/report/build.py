@@ -15,8 +15,8 @@ from pathlib import Path
 
 from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.metrics.schema import ci_keys, score
+from odtrack_eval.report import documents, plots, tables
 from odtrack_eval.report import html as html_report
-from odtrack_eval.report import plots, tables
 from odtrack_eval.report.compare import CI_RESAMPLES
 from odtrack_eval.report.files import write_text
 from odtrack_eval.report.inspection import inspection_markdown, inspection_text
@@ -37,7 +37,7 @@ TABLE_FORMATS = {
     "md": lambda t: tables.to_markdown(t) + "\n",
     "csv": tables.to_csv,
     "tex": lambda t: tables.to_latex(t) + "\n",
-    "json": lambda t: tables.table_to_json(t) + "\n",
+    "json": lambda t: documents.table_to_json(t) + "\n",
 }
 #: (curve, figure title) of the OPE plots, in report order (plots.CURVE_INFO holds the curves' metadata).
 CURVES = tuple((metric, info[1]) for metric, info in plots.CURVE_INFO.items())
@@ -128,7 +128,7 @@ def build_report(
         files.tables[attr_name] = write_table(attr_table, out / attr_name)
     files.tables["sequences"] = [write_text(out / "sequences.csv", _sequences_csv(evaluation, names))]
     # The `evaluate --format json --attributes` document (per-sequence scores are in sequences.csv).
-    files.tables["evaluation"] = [write_text(out / "evaluation.json", tables.to_json(evaluation, True) + "\n")]
+    files.tables["evaluation"] = [write_text(out / "evaluation.json", documents.to_json(evaluation, True) + "\n")]
 
     figs: list[html_report.FigureRef] = []
     fig_dir = out / "figures"

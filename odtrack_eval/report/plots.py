@@ -97,7 +97,7 @@ def tracker_styles(names: SequenceABC[str]) -> dict[str, Style]:
     return out
 
 
-def _style_for(name: str, styles: Mapping[str, Style] | None, index: int) -> Style:
+def style_for(name: str, styles: Mapping[str, Style] | None, index: int) -> Style:
     if styles and name in styles:
         return styles[name]
     return tracker_styles([f"#{i}" for i in range(index + 1)])[f"#{index}"]
@@ -198,12 +198,12 @@ INSIDE_LEGEND_MAX = 6
 _ROW_IN = 0.125  # height of one legend row at 7 pt
 
 
-def _fig_height(base: float, n: int, ncol: int = 2) -> float:
+def fig_height(base: float, n: int, ncol: int = 2) -> float:
     """Figure height: the axes part plus the rows of a legend placed under the axes."""
     return base if n <= INSIDE_LEGEND_MAX else base - 0.1 + _ROW_IN * ((n + ncol - 1) // ncol)
 
 
-def _place_legend(fig: Any, ax: Any, loc: str, ncol: int = 2, **kw: Any) -> None:
+def place_legend(fig: Any, ax: Any, loc: str, ncol: int = 2, **kw: Any) -> None:
     handles, labels = ax.get_legend_handles_labels()
     if len(labels) <= INSIDE_LEGEND_MAX:
         ax.legend(handles, labels, loc=loc, frameon=True, framealpha=0.85, borderpad=0.3, labelspacing=0.25, **kw)
@@ -246,7 +246,7 @@ class Curve:
     score: float
 
 
-def _legend_entries(curves: SequenceABC[Curve]) -> list[Curve]:
+def legend_entries(curves: SequenceABC[Curve]) -> list[Curve]:
     return sorted(curves, key=lambda c: (-c.score if np.isfinite(c.score) else np.inf, c.name))
 
 
@@ -262,9 +262,9 @@ def draw_curves(
     legend_loc: str = "lower left",
 ) -> None:
     ax = fig.add_subplot(1, 1, 1)
-    order = _legend_entries(curves)
+    order = legend_entries(curves)
     for i, c in enumerate(order):
-        st = _style_for(c.name, styles, i)
+        st = style_for(c.name, styles, i)
         ax.plot(c.x, 100 * c.y, color=st.color, linestyle=st.linestyle,
                 label=f"[{c.score:.{score_decimals}f}] {c.name}")  # fmt: skip
     ax.set_xlim(*xlim)
@@ -273,7 +273,7 @@ def draw_curves(
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True)
-    _place_legend(fig, ax, legend_loc, handlelength=1.8)
+    place_legend(fig, ax, legend_loc, handlelength=1.8)
 
 
 def _legend_score(results: SequenceABC[Any], metric: CurveKey) -> Score:
@@ -314,7 +314,7 @@ def curve_plot(
     title = title or default_title
     legend_loc = "lower left" if metric == "success" else "lower right"
     n = len(curves)
-    size = (COLUMN_WIDTH_IN, _fig_height(2.6, n))
+    size = (COLUMN_WIDTH_IN, fig_height(2.6, n))
 
     def draw(fig: Any) -> None:
         draw_curves(fig, curves, styles, xlabel, ylabel, f"{title} ({shown.legend})", xlim, shown.decimals,
@@ -364,7 +364,7 @@ def attribute_bars(
         bar = 0.8 / n_t
         pos = np.arange(n_a).astype(float) if wide else np.arange(n_a)[::-1].astype(float)
         for i, t in enumerate(names):
-            st = _style_for(t, styles, i)
+            st = style_for(t, styles, i)
             vals = np.array([values[t].get(a, np.nan) for a in attrs], dtype=float)
             # Bars cannot show line styles: trackers past the 8th colour get a hatch instead.
             hatch = ("", "////", "....", "xxxx")[(i // len(OKABE_ITO)) % 4]
@@ -422,7 +422,7 @@ def attribute_radar(
         angles = np.linspace(0, 2 * np.pi, len(attrs), endpoint=False)
         closed = np.concatenate([angles, angles[:1]])
         for i, t in enumerate(names):
-            st = _style_for(t, styles, i)
+            st = style_for(t, styles, i)
             v = np.array([values[t].get(a, np.nan) for a in attrs], dtype=float)
             ax.plot(closed, np.concatenate([v, v[:1]]), color=st.color, linestyle=st.linestyle, linewidth=1.0,
                     label=t)  # fmt: skip
@@ -449,76 +449,3 @@ def attribute_radar(
 
     key = ("radar", title, names, attrs, [[values[t].get(a, np.nan) for a in attrs] for t in names], styles or {})
     return save_figure(draw, key, out_base, (COLUMN_WIDTH_IN, height), formats, cache)
-
-
-# --- VOT ---------------------------------------------------------------------------------------------
-
-
-def eao_curve(
-    curves: Mapping[str, np.ndarray],
-    low: int,
-    high: int,
-    out_base: str | Path | None = None,
-    styles: Mapping[str, Style] | None = None,
-    title: str = "Expected average overlap",
-    cache: ArrayStore | None = None,
-    formats: SequenceABC[str] = ("png", "pdf"),
-) -> dict[str, Path] | float:
-    """Expected-average-overlap curves (``curves[name][k]`` = expected overlap for sequence length
-    ``k + 1``), with the interval ``[low, high]`` shaded; the legend shows EAO = the mean of the curve
-    over that interval (VOT's definition), sorted by it. Without ``out_base`` nothing is drawn."""
-    spec = score("eao")
-    eao = {n: float(np.mean(np.asarray(c, dtype=float)[low - 1 : high])) for n, c in curves.items()}
-    entries = [Curve(n, np.arange(1, len(c) + 1, dtype=float), np.asarray(c, dtype=float), eao[n])
-               for n, c in curves.items()]  # fmt: skip
-    xmax = max((len(c) for c in curves.values()), default=high)
-
-    def draw(fig: Any) -> None:
-        ax = fig.add_subplot(1, 1, 1)
-        ax.axvspan(low, high, color="#dddddd", zorder=0, lw=0)
-        for i, c in enumerate(_legend_entries(entries)):
-            st = _style_for(c.name, styles, i)
-            ax.plot(c.x, c.y, color=st.color, linestyle=st.linestyle,
-                    label=f"[{c.score:.{spec.decimals}f}] {c.name}")  # fmt: skip
-        ax.set_xlim(1, xmax)
-        ax.set_ylim(0, 1)
-        ax.set_xlabel("Sequence length (frames)")
-        ax.set_ylabel("Expected overlap")
-        ax.set_title(f"{title} ({spec.label})")
-        ax.grid(True)
-        _place_legend(fig, ax, "upper right", handlelength=1.8)
-
-    key = ("eao", title, low, high, [(c.name, c.y) for c in entries], styles or {})
-    size = (COLUMN_WIDTH_IN, _fig_height(2.6, len(entries)))
-    return save_figure(draw, key, out_base, size, formats, cache) if out_base else eao
-
-
-def ar_plot(
-    points: Mapping[str, tuple[float, float]],
-    out_base: str | Path,
-    styles: Mapping[str, Style] | None = None,
-    title: str = "Accuracy-robustness",
-    cache: ArrayStore | None = None,
-    formats: SequenceABC[str] = ("png", "pdf"),
-) -> dict[str, Path]:
-    """A-R plot: robustness (x, 0..1, higher is better as in VOT2020) against accuracy (y, 0..1)."""
-    names = list(points)
-
-    def draw(fig: Any) -> None:
-        ax = fig.add_subplot(1, 1, 1)
-        for i, n in enumerate(names):
-            st = _style_for(n, styles, i)
-            acc, rob = points[n]
-            ax.scatter([rob], [acc], color=st.color, marker=st.marker, s=22, label=n, zorder=3)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.set_xlabel(score("robustness").axis_title())
-        ax.set_ylabel(score("accuracy").axis_title())
-        ax.set_title(title)
-        ax.set_aspect("equal")
-        ax.grid(True)
-        _place_legend(fig, ax, "lower left", handletextpad=0.3)
-
-    key = ("ar", title, [(n, float(points[n][0]), float(points[n][1])) for n in names], styles or {})
-    size = (COLUMN_WIDTH_IN, _fig_height(COLUMN_WIDTH_IN, len(names)))
-    return save_figure(draw, key, out_base, size, formats, cache)

@@ -5,7 +5,7 @@ files in the toolkit's layout (:mod:`odtrack_eval.vot.workspace`):
 
 * a run per anchor (``anchor.value`` > 0 forward over frames f..L-1, < 0 backward over f..0); forward
   runs first, then backward, each in ascending frame order;
-* per-frame overlap with the image bounds (:mod:`odtrack_eval.vot.overlap`); frame 0 of a run is the
+* per-frame overlap with the image bounds (:mod:`odtrack_eval.regions.overlap`); frame 0 of a run is the
   initialisation code and scores 0 against a non-empty ground truth (it still counts as a tracked frame);
 * failure (``progress``) = start of the first ``grace`` (10) consecutive frames with overlap <= ``threshold``
   (0.1) on a non-empty ground truth; frames with an empty ground truth reset the count;
@@ -34,14 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-from odtrack_eval import region as rg
 from odtrack_eval.errors import FormatError, OdtrackEvalError, ResultsError
 from odtrack_eval.parallel import map_threads
+from odtrack_eval.protocols.multistart import VOT2020, VotProtocol
+from odtrack_eval.regions import batch, batch_overlap, decode, truth
+from odtrack_eval.regions import region as rg
 from odtrack_eval.sequence import Dataset, Sequence
 from odtrack_eval.system import usable_cpus
-from odtrack_eval.vot import batch
 from odtrack_eval.vot import workspace as ws
-from odtrack_eval.vot.protocol import VOT2020, VotProtocol
 
 
 @dataclass
@@ -218,7 +218,7 @@ class _GroundTruth:
         if regions is None:
             raise OdtrackEvalError(f"sequence {sequence.name!r} has no VOT regions (not loaded by the vot adapter)")
         self.raw = regions
-        if isinstance(loaded, batch.GroundTruthFile):
+        if isinstance(loaded, truth.GroundTruthFile):
             self.batch, self.empty = loaded.batch, loaded.empty
         else:
             self.batch, self.empty = batch.ground_truth(list(regions))
@@ -238,7 +238,7 @@ def score_run(
     frames = anchor - np.arange(n) if backward else anchor + np.arange(n)
     legacy = protocol.overlap_rule == "legacy"
     if gt.size is not None:
-        o = batch.overlaps(pred, gt.batch, frames, gt.size, legacy)
+        o = batch_overlap.overlaps(pred, gt.batch, frames, gt.size, legacy)
     else:  # unbounded: exact per-frame path (never used by the VOT2020 stack)
         regions = ws.read_trajectory(path) if path is not None else []
         o = np.array(
@@ -282,7 +282,7 @@ def score_sequence(
     runs = []
     for (anchor, backward, n), path in zip(plan, files, strict=True):
         try:
-            pred = batch.read_batch(path)  # type: ignore[arg-type]
+            pred = decode.read_batch(path)  # type: ignore[arg-type]
         except FormatError as exc:
             raise FormatError(exc.path, f"sequence {sequence.name!r}: {exc.problem}", exc.line, exc.expected) from None
         if len(pred) != n:

@@ -76,10 +76,10 @@ def _make_server(out_fd: int | None) -> Any:
 
 
 def _to_region(traxregion: Any) -> Any:
-    """TraX region -> odtrack_eval.region region."""
+    """TraX region -> odtrack_eval.regions.region region."""
     import numpy as np
 
-    from odtrack_eval import region as rg
+    from odtrack_eval.regions import region as rg
 
     kind = traxregion.type
     if kind == "mask":
@@ -97,7 +97,7 @@ def _to_trax(region: Any) -> Any:
     import numpy as np
     from trax.region import Mask, Rectangle
 
-    from odtrack_eval import region as rg
+    from odtrack_eval.regions import region as rg
 
     if isinstance(region, rg.Mask):
         m = np.ascontiguousarray(region.mask, dtype=np.uint8)
@@ -112,8 +112,8 @@ def serve(tracker: Any, server: Any) -> None:
     import numpy as np
     from trax import TraxStatus
 
-    from odtrack_eval import region as rg
     from odtrack_eval.imageio import read_rgb
+    from odtrack_eval.regions import region as rg
     from odtrack_eval.vot.multistart import output_region
 
     frame = 0

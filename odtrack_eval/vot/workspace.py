@@ -6,7 +6,7 @@ outputs in the run's own (proxy) order, so a backward run is stored in reverse t
 
 Reading reproduces what the toolkit holds in memory (``vot/tracker/results.py``,
 ``vot/region/io.py``): ``.txt`` is preferred when both exist; text masks are read with
-``mask_optimize_read`` (cropped, and the thin-mask quirk of :func:`odtrack_eval.region.toolkit_read`),
+``mask_optimize_read`` (cropped, and the thin-mask quirk of :func:`odtrack_eval.regions.region.toolkit_read`),
 binary masks are kept as written; binary rectangles and polygons are float32.
 
 Binary format (little endian, protocols.md §11.4): header ``<hI`` (version 1, count), then per
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from odtrack_eval import region as rg
 from odtrack_eval.errors import FormatError, LayoutError
+from odtrack_eval.regions import region as rg
 
 BINARY_VERSION = 1
 #: ``mask_to_rle(maxstride=255*255)`` in the toolkit's binary writer.

@@ -108,7 +108,7 @@ _GRIDS = ["success_torch", "success_matlab", "success_linspace21", "success_lins
 def test_threshold_counts_at_and_next_to_every_grid_point(grid_name):
     """Counting must be exactly searchsorted's, including values equal to a threshold's float."""
     from odtrack_eval.metrics import scoring_kernel as kernel
-    from odtrack_eval.protocols import _grid
+    from odtrack_eval.protocols.one_pass import _grid
 
     grid = _grid(grid_name)
     values = np.concatenate([grid, np.nextafter(grid, -np.inf), np.nextafter(grid, np.inf), [-1.0, 1e9, np.inf]])

@@ -14,7 +14,7 @@ from odtrack_eval.metrics.aggregation import OPEResult
 from odtrack_eval.metrics.preparation import METRICS as CURVES
 from odtrack_eval.metrics.schema import SCORES, ci_keys, headline_keys, legend_score, readout, score, scores_for
 from odtrack_eval.protocols import PROTOCOLS, Protocol, get_protocol
-from odtrack_eval.report import compare, plots, published, tables
+from odtrack_eval.report import compare, documents, plots, published, tables
 
 OPE_PROTOCOLS = [name for name, p in PROTOCOLS.items() if isinstance(p, Protocol)]
 
@@ -100,7 +100,7 @@ def test_table_columns_pinned() -> None:
         ("op75", "OP75", 1),
     ]  # fmt: skip
     assert (tables.FPS_COLUMN.label, tables.FPS_COLUMN.decimals) == ("FPS", 1)
-    from odtrack_eval.vot.report import VOT_COLUMNS
+    from odtrack_eval.report.vot import VOT_COLUMNS
 
     assert [(c.key, c.label, c.decimals) for c in VOT_COLUMNS] == [("eao", "EAO", 3), ("accuracy", "A", 3),
                                                                     ("robustness", "R", 3)]  # fmt: skip
@@ -121,7 +121,7 @@ def test_lower_is_better_flips_best_marking() -> None:
     assert "30.0*" in text_up and "20.0'" in text_up and "10.0*" not in text_up
     assert "10.0*" in text_down and "20.0'" in text_down and "30.0*" not in text_down
     assert "**10.0**" in tables.to_markdown(_table(down))
-    assert tables.table_to_dict(_table(down))["columns"][0]["higher_is_better"] is False
+    assert documents.table_to_dict(_table(down))["columns"][0]["higher_is_better"] is False
     assert sorted([10.0, 30.0, 20.0], key=replace(score("auc"), higher_is_better=False).better_first) == [10, 20, 30]
     assert sorted([10.0, 30.0, 20.0], key=score("auc").better_first) == [30, 20, 10]
 

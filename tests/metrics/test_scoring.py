@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from odtrack_eval.metrics.scoring import _threshold_index
-from odtrack_eval.protocols import _grid
+from odtrack_eval.protocols.one_pass import _grid
 
 GRIDS = [
     "success_torch",

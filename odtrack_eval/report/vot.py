@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from odtrack_eval.metrics.schema import score
-from odtrack_eval.report.tables import Column, Table, _json_safe, score_columns
+from odtrack_eval.protocols.multistart import VOT_PROTOCOLS
+from odtrack_eval.report.documents import json_safe
+from odtrack_eval.report.tables import Column, Table, score_columns
 from odtrack_eval.store import ArrayStore
 from odtrack_eval.vot.analysis import VotEvaluation
-from odtrack_eval.vot.protocol import VOT_PROTOCOLS
 
 #: EAO, A, R as the schema declares them (the VOT protocols' scores).
 VOT_COLUMNS = score_columns(VOT_PROTOCOLS[0].metrics)
@@ -65,7 +66,7 @@ def to_dict(ev: VotEvaluation, tags: bool = False, sequences: bool = False, curv
 
 
 def to_json(ev: VotEvaluation, tags: bool = False, sequences: bool = False) -> str:
-    return json.dumps(_json_safe(to_dict(ev, tags, sequences)), indent=2, allow_nan=False)
+    return json.dumps(json_safe(to_dict(ev, tags, sequences)), indent=2, allow_nan=False)
 
 
 def build_vot_report(ev: VotEvaluation, out_dir: str | Path, cache: ArrayStore | None = None) -> Path:
@@ -73,7 +74,7 @@ def build_vot_report(ev: VotEvaluation, out_dir: str | Path, cache: ArrayStore |
     csv, tex, json), the EAO curve and the A-R plot (png, pdf), ``evaluation.json`` and a self-contained
     ``index.html``, as ``odtrack-eval report`` does for one-pass benchmarks. Returns the index path."""
     from odtrack_eval.report import html as html_report
-    from odtrack_eval.report import plots
+    from odtrack_eval.report import plots, vot_plots
     from odtrack_eval.report.build import write_table
     from odtrack_eval.report.files import write_text
 
@@ -89,14 +90,14 @@ def build_vot_report(ev: VotEvaluation, out_dir: str | Path, cache: ArrayStore |
         page_tables.append(("Accuracy per tag", tags))
         written += write_table(tags, out / "accuracy_per_tag")
     written += write_table(sequence_table(ev), out / "accuracy_per_sequence")
-    doc = json.dumps(_json_safe(to_dict(ev, tags=True, sequences=True, curve=True)), indent=2, allow_nan=False)
+    doc = json.dumps(json_safe(to_dict(ev, tags=True, sequences=True, curve=True)), indent=2, allow_nan=False)
     written.append(write_text(out / "evaluation.json", doc + "\n"))
     p = ev.protocol
     # curve[j] is the expected overlap for sequence length j (j = 0 unused): the plot takes lengths 1..
     curves = {r.tracker: r.curve[1:] for r in results}
-    eao = plots.eao_curve(curves, p.eao_low, p.eao_high - 1, out / "figures" / "eao_curve", styles, cache=cache)
-    ar = plots.ar_plot({r.tracker: (r.accuracy, r.robustness) for r in results}, out / "figures" / "ar_plot", styles,
-                       cache=cache)  # fmt: skip
+    eao = vot_plots.eao_curve(curves, p.eao_low, p.eao_high - 1, out / "figures" / "eao_curve", styles, cache=cache)
+    points = {r.tracker: (r.accuracy, r.robustness) for r in results}
+    ar = vot_plots.ar_plot(points, out / "figures" / "ar_plot", styles, cache=cache)
     figs = [
         html_report.FigureRef("Expected average overlap curve (EAO interval shaded)", eao["png"], {"pdf": eao["pdf"]}),
         html_report.FigureRef("Accuracy-robustness", ar["png"], {"pdf": ar["pdf"]}),

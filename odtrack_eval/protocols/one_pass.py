@@ -1,4 +1,4 @@
-"""Evaluation protocols as data.
+"""One-pass (OPE) evaluation protocols as data: AUC, precision, normalized precision; GOT-10k's AO, SR.
 
 A :class:`Protocol` is a named, frozen rule set that reproduces one reference tool exactly
 (protocols.md is the spec; every field below cites the behaviour it encodes). Metric code reads
@@ -10,11 +10,11 @@ resolved once by :meth:`Protocol.for_benchmark`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from odtrack_eval.errors import UnknownNameError
+from odtrack_eval.protocols.base import RuleSet
 
 Outcome = Literal["score", "fail", "pass", "drop"]
 
@@ -79,12 +79,10 @@ def _grid(name: str) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Protocol:
-    """One reference tool's complete evaluation rules. See protocols.md for each behaviour."""
+class Protocol(RuleSet):
+    """One reference tool's complete one-pass evaluation rules. See protocols.md for each behaviour."""
 
-    name: str
-    description: str
-    reference: str
+    kind: ClassVar[str] = "one-pass"
     #: Who applies these rules, as table footnotes name it ("padded ..., as in the ODTrack evaluator").
     tool: str = ""
     #: IoU primitive (boxes.IOU_FUNCTIONS key) and normalized-error variant (boxes.norm_center_error).
@@ -268,50 +266,5 @@ _TRACKINGNET = Protocol(
     norm_precision_readout="trapz",
 )
 
-PROTOCOLS: dict[str, Protocol] = {
-    p.name: p for p in (_ODTRACK, _PYTRACKING, _OFFICIAL, _GOT10K, _GOT10K_VAL, _TRACKINGNET)
-}
-DEFAULT_PROTOCOL = "odtrack"
-
-#: The protocol a benchmark is scored with when none is named: its leaderboard's own rules.
-DEFAULT_PROTOCOL_BY_TAG = {"got10k": "got10k-val", "trackingnet": "trackingnet", "vot2020": "vot2020"}
-
-
-def default_protocol(tag: str) -> str:
-    """The leaderboard protocol of benchmark ``tag`` (``odtrack`` for the OPE benchmarks of the paper)."""
-    return DEFAULT_PROTOCOL_BY_TAG.get(tag, DEFAULT_PROTOCOL)
-
-
-def mismatch(protocol: Any, tag: str, dataset_name: str) -> str | None:
-    """Why ``protocol`` cannot score benchmark ``tag`` (None: it can): one-pass protocols score one-pass
-    benchmarks, multistart protocols VOT ones (a benchmark's kind is that of its leaderboard protocol)."""
-    one_pass = isinstance(protocol, Protocol)
-    if one_pass == isinstance(get_protocol(default_protocol(tag)), Protocol):
-        return None
-    same_kind = [n for n, p in PROTOCOLS.items() if isinstance(p, Protocol) != one_pass]
-    kind = "multistart (VOT)" if one_pass else "one-pass"
-    return (f"protocol {protocol.name} does not apply to {dataset_name}: it is scored with the {kind} protocols "
-            f"({', '.join(same_kind)})")  # fmt: skip
-
-
-def register_protocol(protocol: Protocol) -> None:
-    """Add a protocol (used by modules defining benchmark-specific protocols)."""
-    PROTOCOLS[protocol.name] = protocol
-
-
-def get_protocol(name: str) -> Protocol:
-    try:
-        return PROTOCOLS[name]
-    except KeyError:
-        raise UnknownNameError("protocol", name, list(PROTOCOLS)) from None
-
-
-def _register_vot() -> None:
-    """The VOT protocols are a separate dataclass (odtrack_eval.vot.protocol) in the same registry."""
-    from odtrack_eval.vot.protocol import VOT_PROTOCOLS
-
-    for p in VOT_PROTOCOLS:
-        PROTOCOLS[p.name] = p  # type: ignore[assignment]
-
-
-_register_vot()
+#: The one-pass protocols, in the order `--help` lists them.
+ONE_PASS_PROTOCOLS = (_ODTRACK, _PYTRACKING, _OFFICIAL, _GOT10K, _GOT10K_VAL, _TRACKINGNET)

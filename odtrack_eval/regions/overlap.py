@@ -1,4 +1,4 @@
-"""Fast per-frame VOT overlap, equal to :func:`odtrack_eval.region.calculate_overlap` (bounded mode).
+"""Fast per-frame VOT overlap, equal to :func:`odtrack_eval.regions.region.calculate_overlap` (bounded mode).
 
 vot-toolkit rasterises both regions into the window "union of the two bounding boxes, clipped to
 the image" and counts pixels. Inside that window every pixel of either region that lies in the image
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from odtrack_eval import region as rg
+from odtrack_eval.regions import region as rg
 
 EMPTY, RECT, MASK, POLY = 0, 1, 2, 3
 

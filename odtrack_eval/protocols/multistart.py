@@ -1,25 +1,25 @@
-"""The VOT2020 short-term protocol as data (protocols.md §9, vot2020.md).
+"""The VOT2020 short-term (multistart) protocol as data (protocols.md §9, vot2020.md).
 
-A separate, small dataclass: the OPE :class:`~odtrack_eval.protocols.Protocol` fields (thresholds
-grids, box IoU variants) mean nothing here, and the VOT numbers (grace, EAO interval) mean
-nothing there. Both kinds live in the same registry, so ``get_protocol("vot2020")`` works.
+Its own dataclass: the one-pass :class:`~odtrack_eval.protocols.one_pass.Protocol` fields (threshold
+grids, box IoU variants) mean nothing here, and the VOT numbers (grace, EAO interval) mean nothing
+there. Both derive from :class:`~odtrack_eval.protocols.base.RuleSet` and live in one registry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
+
+from odtrack_eval.protocols.base import RuleSet
 
 OverlapRule = Literal["current", "legacy"]
 
 
 @dataclass(frozen=True)
-class VotProtocol:
+class VotProtocol(RuleSet):
     """Parameters of vot-toolkit's multistart analyses (``vot/analysis/multistart.py``)."""
 
-    name: str
-    description: str
-    reference: str
+    kind: ClassVar[str] = "multistart"
     #: Overlap of empty/special regions: "current" = toolkit >= 0.6 (two empty regions -> 1, special codes
     #: are empty regions); "legacy" = toolkit < 0.6, the 2020 challenge (any special code -> 0, two empty -> 0).
     overlap_rule: OverlapRule = "current"
