@@ -55,6 +55,7 @@ EVALUATION_CODE = (
     "odtrack_eval.datasets._layout",
     "odtrack_eval.datasets.names",  # which files are another benchmark's: what is paired
     "odtrack_eval.results.layout",
+    "odtrack_eval.results.naming",  # which files are box files
     "odtrack_eval.results.reading",
     "odtrack_eval.results.listing",
     "odtrack_eval.results.reader",

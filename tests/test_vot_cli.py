@@ -51,7 +51,11 @@ def test_incomplete_results_exit_1_naming_the_sequence(data: Path, tmp_path: Pat
     victim.unlink()
     out = _run("evaluate", "-d", "vot2020", "--root", str(data / "sequences"), "-r", str(tmp_path / "results"))
     assert out.returncode == 1
-    assert "error: b:" in out.stderr and "seq002" in out.stderr and "Traceback" not in out.stderr
+    assert "Refused: b: " in out.stdout and "seq002" in out.stdout and "Traceback" not in out.stderr
+    assert "1 tracker(s) refused (b)" in out.stderr
+    doc = json.loads(_run("evaluate", "-d", "vot2020", "--root", str(data / "sequences"), "-r",
+                          str(tmp_path / "results"), "-f", "json").stdout)  # fmt: skip
+    assert [r["name"] for r in doc["refused"]] == ["b"] and "seq002" in doc["refused"][0]["reason"]
 
 
 def test_report_writes_vot_tables_figures_and_index(data: Path, tmp_path: Path) -> None:

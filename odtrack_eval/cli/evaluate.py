@@ -12,10 +12,8 @@ import typer
 from odtrack_eval.cli import app
 from odtrack_eval.datasets import get_spec, load_dataset
 from odtrack_eval.errors import OdtrackEvalError
-from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, Protocol, default_protocol, get_protocol, mismatch
-from odtrack_eval.protocols.multistart import VotProtocol
-from odtrack_eval.report import documents, tables
+from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, default_protocol, get_protocol, mismatch
+from odtrack_eval.report import tables
 from odtrack_eval.results.selection import TRACKER_HELP
 
 
@@ -65,7 +63,7 @@ def load_for_protocol(
             raise OdtrackEvalError(problem)
     ds = load_dataset(dataset, resolve_dataset_root(dataset, root), cache=cache, **options)
     proto = get_protocol(protocol or default_protocol(ds.tag))
-    if command is not None and not isinstance(proto, Protocol):
+    if command is not None and proto.kind != "one-pass":
         raise OdtrackEvalError(
             f"`odtrack-eval {command}` works with the one-pass protocols; for {proto.name} use "
             "`odtrack-eval evaluate` (scores, JSON) or vot-toolkit's `vot report` on the workspace"
@@ -126,14 +124,14 @@ def evaluate(
     rule, --strict) is listed with its reason under the table and in the JSON's "refused".
     Exit status: 0 every tracker scored, 1 some refused, 2 nothing could run (usage, configuration).
     """
+    from odtrack_eval.pipelines import evaluate as run_evaluation
+    from odtrack_eval.report.compare import CI_RESAMPLES
+    from odtrack_eval.report.outputs import evaluation_json, evaluation_tables
+
     options = {"sequences": list(sequence)} if sequence else {}
     ds, proto = load_for_protocol(dataset, root, protocol, cache=not no_cache, **options)
-    if isinstance(proto, VotProtocol):
-        _evaluate_vot(ds, results, proto, fmt, tracker, attributes, per_sequence)
-        return
-    ev = evaluate_folder(
-        ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache, strict=strict
-    )
+    ev = run_evaluation(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache,
+                        strict=strict)  # fmt: skip
     for w in ev.warnings[:20]:
         typer.secho(f"warning: {w}", err=True, fg=typer.colors.YELLOW)
     if len(ev.warnings) > 20:
@@ -145,35 +143,30 @@ def evaluate(
             err=True,
             fg=typer.colors.YELLOW,
         )
-    from odtrack_eval.report.compare import CI_RESAMPLES
-
     cis = None
     if ci:
         from odtrack_eval.metrics.schema import ci_keys
         from odtrack_eval.report.compare import score_cis
 
-        keys = list(ci_keys(proto))
-        if proto.aggregation != "sequence_mean" or not keys:
+        keys = list(ci_keys(proto)) if getattr(proto, "aggregation", None) == "sequence_mean" else []
+        if not keys:
             raise OdtrackEvalError(
                 f"--ci resamples sequences, so it needs scores that are means over sequences; protocol "
-                f"{proto.name!r} ({proto.aggregation}) has none"
+                f"{proto.name!r} has none"
             )
         cis = {r.tracker: score_cis(r, keys, seed=seed) for r in ev.results}
     if fmt is OutputFormat.json:
         settings = {"level": 0.95, "method": "percentile bootstrap over sequences", "resamples": CI_RESAMPLES,
                     "seed": seed} if cis else None  # fmt: skip
-        typer.echo(documents.to_json(ev, attributes=attributes, sequences=per_sequence, cis=cis, ci_settings=settings))
+        typer.echo(evaluation_json(ev, attributes=attributes, per_sequence=per_sequence, cis=cis,
+                                   ci_settings=settings))  # fmt: skip
     else:
-        parts = [tables.ope_table(ev)]
+        extra = []
         if cis:
             title = (f"95% confidence intervals over the {len(ev.sequence_names)} sequences (bootstrap, "
                      f"{CI_RESAMPLES:,} resamples, seed {seed})")  # fmt: skip
-            parts.append(tables.ci_table(ev, cis, title))
-        if attributes:
-            parts.append(tables.attribute_table(ev))
-        if per_sequence:
-            parts.append(tables.sequence_table(ev))
-        _print_tables(parts, fmt)
+            extra.append(tables.ci_table(ev, cis, title))
+        _print_tables(evaluation_tables(ev, attributes=attributes, per_sequence=per_sequence, extra=extra), fmt)
     # (a table without rows is not printed: then standard error gives every reason)
     _finish(ev.errors, listed=fmt is OutputFormat.json or (fmt is not OutputFormat.csv and bool(ev.results)))
 
@@ -213,24 +206,3 @@ def _finish(errors: dict[str, str], listed: bool = False) -> None:
             typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
     if errors:
         raise typer.Exit(1)
-
-
-def _evaluate_vot(ds, results: Path, proto: VotProtocol, fmt: OutputFormat, trackers, attributes: bool,
-                  per_sequence: bool) -> None:  # fmt: skip
-    """VOT multistart analysis (EAO, A, R) of a vot-toolkit results folder (a workspace's results/)."""
-    from odtrack_eval.report import vot as report
-    from odtrack_eval.vot.analysis import evaluate_results
-
-    ev = evaluate_results(ds, results, proto, trackers=trackers)
-    for w in ev.warnings:
-        typer.secho(f"warning: {w}", err=True, fg=typer.colors.YELLOW)
-    if fmt is OutputFormat.json:
-        typer.echo(report.to_json(ev, tags=attributes, sequences=per_sequence))
-    else:
-        parts = [report.vot_table(ev)]
-        if attributes:
-            parts.append(report.tag_table(ev))
-        if per_sequence:
-            parts.append(report.sequence_table(ev))
-        _print_tables(parts, fmt)
-    _finish(ev.errors)

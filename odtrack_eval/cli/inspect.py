@@ -49,7 +49,7 @@ def inspect(
     from odtrack_eval.cli.evaluate import load_for_protocol
     from odtrack_eval.datasets import get_spec
     from odtrack_eval.errors import OdtrackEvalError
-    from odtrack_eval.protocols import Protocol, default_protocol, get_protocol, mismatch
+    from odtrack_eval.protocols import default_protocol, get_protocol, mismatch
     from odtrack_eval.report.inspection import inspection_text
     from odtrack_eval.results.inspection import ground_truths, inspect_folder
 
@@ -64,7 +64,7 @@ def inspect(
         if protocol is not None and (problem := mismatch(get_protocol(protocol), spec.tag, dataset)) is not None:
             raise OdtrackEvalError(problem)
         proto = get_protocol(protocol or default_protocol(spec.tag))
-        if not isinstance(proto, Protocol):
+        if proto.kind != "one-pass":
             raise OdtrackEvalError(f"`odtrack-eval inspect` works with the one-pass protocols, not {proto.name}")
         names, truths, tag, label = official, None, spec.tag, spec.name
     report = inspect_folder(results, names, truths, tag, label, proto.for_benchmark(tag), trackers=tracker,

@@ -10,8 +10,6 @@ import typer
 
 from odtrack_eval.cli import app
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, STRICT_HELP, _finish, load_for_protocol
-from odtrack_eval.evaluation import evaluate_folder
-from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.selection import TRACKER_HELP
 from odtrack_eval.store import resolve_store
 
@@ -50,37 +48,17 @@ def report(
     Refused trackers are listed under the leaderboard with their reasons. Exit status: 0 every tracker
     scored, 1 some refused, 2 nothing could run (usage, configuration).
     """
-    from odtrack_eval.report.build import build_report
+    from odtrack_eval.pipelines import evaluate as run_evaluation
+    from odtrack_eval.report.outputs import write_report
 
     start = time.perf_counter()
     ds, proto = load_for_protocol(dataset, root, protocol, cache=not no_cache)
-    if not isinstance(proto, Protocol):  # VOT multistart: EAO/A/R tables, EAO curve, A-R plot
-        from odtrack_eval.report.vot import build_vot_report
-        from odtrack_eval.vot.analysis import evaluate_results
-
-        vot = evaluate_results(ds, results, proto, trackers=tracker)
-        for name, err in vot.errors.items():
-            typer.secho(f"error: {name}: {err}", err=True, fg=typer.colors.RED)
-        if not vot.results:
-            raise typer.Exit(1)
-        index = build_vot_report(vot, out, cache=resolve_store(not no_cache))
-        typer.echo(f"wrote {index} in {time.perf_counter() - start:.1f} s")
-        if vot.errors:
-            raise typer.Exit(1)
-        return
-    ev = evaluate_folder(
-        ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache, strict=strict
-    )
+    ev = run_evaluation(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache,
+                        strict=strict)  # fmt: skip
     if not ev.results:
         _finish(ev.errors)
-    from odtrack_eval.results.inspection import ground_truths, inspect_folder
-
-    inspection = inspect_folder(results, ds.names, ground_truths(ds), ds.tag, ds.name, proto.for_benchmark(ds.tag),
-                                trackers=tracker, allow_missing=allow_missing, strict=strict)  # fmt: skip
-    files = build_report(ev, out, results, cache=resolve_store(not no_cache), paper_names=parse_mapping(paper_name),
-                         inspection=inspection)  # fmt: skip
-    n_tables = sum(len(v) for v in files.tables.values())
-    n_figs = sum(len(v) for v in files.figures.values())
-    typer.echo(f"wrote {files.index} ({n_tables} table files, {n_figs} figure files) in "
-               f"{time.perf_counter() - start:.1f} s")  # fmt: skip
+    _, summary = write_report(ev, out, results, cache=resolve_store(not no_cache),
+                              paper_names=parse_mapping(paper_name), trackers=tracker, allow_missing=allow_missing,
+                              strict=strict)  # fmt: skip
+    typer.echo(f"{summary} in {time.perf_counter() - start:.1f} s")
     _finish(ev.errors, listed=True)

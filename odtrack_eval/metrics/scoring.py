@@ -22,7 +22,7 @@ from odtrack_eval.protocols import Protocol
 
 __all__ = ["RunCurves", "score_run", "score_run_numpy", "score_run_compiled", "IOU_KINDS", "NORM_KINDS"]
 
-#: Codes of the IoU and normalized-error variants (protocols.py names) in the kernel.
+#: Codes of the IoU and normalized-error variants (protocols/one_pass.py names) in the kernel.
 IOU_KINDS = {"cont": 0, "g10k": 1, "pysot": 2, "tnet": 3}
 NORM_KINDS = {"pyt": 0, "g10k": 1, "pysot": 2, "tnet": 3}
 #: Threshold-grid modes (:func:`_fast_grid`): bisection, the pixel grid 0..k-1, a near-uniform grid.
@@ -68,7 +68,7 @@ def _threshold_index(grid: np.ndarray, values: np.ndarray, side: str) -> np.ndar
 
     * grid ``0, 1, ..., k-1`` (pixel thresholds): ``#(t < v) = clip(ceil(v), 0, k)`` and
       ``#(t <= v) = clip(floor(v) + 1, 0, k)``;
-    * grid points each within a quarter step ``s`` of ``j * s`` (every other grid in protocols.py):
+    * grid points each within a quarter step ``s`` of ``j * s`` (every other grid in protocols/one_pass.py):
       with ``c = clip(floor(v / s - 1/2), 0, k)``, every ``t[j]`` with ``j < c`` is below ``v`` and
       every ``t[j]`` with ``j > c + 1`` above it (the quarter-step slack and the rounding of ``v / s``
       together stay below half a step), so the count is exactly ``c + [t[c] < v] + [t[c+1] < v]``

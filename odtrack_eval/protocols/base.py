@@ -16,6 +16,9 @@ class RuleSet:
     reference: str
     #: "one-pass" (AUC, precision...; one run from the first frame) or "multistart" (VOT: EAO, A, R).
     kind: ClassVar[str] = ""
+    #: ``module:function`` that scores a results folder under protocols of this kind (see
+    #: :func:`odtrack_eval.pipelines.evaluate`): data, so no caller branches on the protocol's type.
+    pipeline: ClassVar[str] = ""
 
     def for_benchmark(self, tag: str) -> RuleSet:
         """This protocol with the rules of benchmark ``tag`` applied (no per-benchmark quirks by default)."""

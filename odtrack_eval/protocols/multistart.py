@@ -20,6 +20,7 @@ class VotProtocol(RuleSet):
     """Parameters of vot-toolkit's multistart analyses (``vot/analysis/multistart.py``)."""
 
     kind: ClassVar[str] = "multistart"
+    pipeline: ClassVar[str] = "odtrack_eval.vot.analysis:evaluate_results"
     #: Overlap of empty/special regions: "current" = toolkit >= 0.6 (two empty regions -> 1, special codes
     #: are empty regions); "legacy" = toolkit < 0.6, the 2020 challenge (any special code -> 0, two empty -> 0).
     overlap_rule: OverlapRule = "current"

@@ -46,7 +46,7 @@ MATLAB_INVALID = FrameRule("fail", "pass", "pass")
 
 #: pytracking/ODTrack: ``torch.arange(0.0, 1.05, 0.05, dtype=torch.float64)``. torch fills the range
 #: in vector chunks (base + lane * step), so entries 12-19 differ from i*0.05 in the last bit;
-#: recorded literally (checked against torch in tests/test_protocols.py).
+#: recorded literally (checked against torch in tests/protocols/test_protocols.py).
 SUCCESS_GRID_TORCH = (
     0.0, 0.05, 0.1, 0.15000000000000002, 0.2, 0.25, 0.30000000000000004, 0.35000000000000003, 0.4, 0.45,
     0.5, 0.55, 0.6000000000000001, 0.6500000000000001, 0.7000000000000001, 0.7500000000000001, 0.8,
@@ -83,6 +83,7 @@ class Protocol(RuleSet):
     """One reference tool's complete one-pass evaluation rules. See protocols.md for each behaviour."""
 
     kind: ClassVar[str] = "one-pass"
+    pipeline: ClassVar[str] = "odtrack_eval.evaluation:evaluate_folder"
     #: Who applies these rules, as table footnotes name it ("padded ..., as in the ODTrack evaluator").
     tool: str = ""
     #: IoU primitive (boxes.IOU_FUNCTIONS key) and normalized-error variant (boxes.norm_center_error).

@@ -9,7 +9,7 @@ from typing import Any
 from odtrack_eval.metrics.schema import score
 from odtrack_eval.protocols.multistart import VOT_PROTOCOLS
 from odtrack_eval.report.documents import json_safe
-from odtrack_eval.report.tables import Column, Table, score_columns
+from odtrack_eval.report.tables import Column, Table, benchmark_label, outcome_notes, score_columns
 from odtrack_eval.store import ArrayStore
 from odtrack_eval.vot.analysis import VotEvaluation
 
@@ -25,7 +25,8 @@ def vot_table(ev: VotEvaluation) -> Table:
     rows = sorted(((r.tracker, r.scores()) for r in ev.results), key=lambda row: first.better_first(row[1][first.key]))
     notes = [f"protocol {ev.protocol.name}: {len(ev.sequence_names)} sequences; EAO over frames "
              f"{ev.protocol.eao_low}..{ev.protocol.eao_high - 1}, fractions as vot-toolkit reports them"]  # fmt: skip
-    return Table(f"{ev.dataset.name}: VOT multistart (EAO, accuracy, robustness)", columns, rows, notes)
+    notes += outcome_notes(ev)  # (refused trackers: format, missing runs)
+    return Table(f"{benchmark_label(ev)}: VOT multistart (EAO, accuracy, robustness)", columns, rows, notes)
 
 
 def tag_table(ev: VotEvaluation) -> Table:
@@ -62,6 +63,7 @@ def to_dict(ev: VotEvaluation, tags: bool = False, sequences: bool = False, curv
         "protocol": ev.protocol.name,
         "num_sequences": len(ev.sequence_names),
         "trackers": trackers,
+        "refused": [{"name": name, "reason": reason} for name, reason in ev.errors.items()],
     }
 
 

@@ -23,14 +23,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from odtrack_eval.errors import LayoutError, ResultsError
+from odtrack_eval.results.naming import RUN_FOLDER, SIDE_SUFFIXES, TIME_SUFFIX
 from odtrack_eval.sequence import canonical_name
 
 __all__ = ["RunFiles", "TrackerRuns", "discover_trackers", "dataset_folder_matches"]
 
-#: Suffixes (before ``.txt``) of files that sit beside box files but are not boxes.
-NON_BOX_SUFFIXES = ("_time", "_all_boxes", "_all_scores", "_object_presence_scores", "_confidence")
-_TIME_SUFFIX = "_time"
-_RUN_DIR = re.compile(r"^(?P<param>.+)_(?P<run>\d{3})$")
 _MATLAB_SUFFIX = "_tracking_result"
 _TIMES_DIR = "times"
 
@@ -170,7 +167,7 @@ def _discover_tracker(folder: Path, tracker: str, tag: str | None) -> list[Track
     by_param: dict[str, list[RunFiles]] = {}
     layouts: set[str] = set()
     for sub in subdirs:
-        m = _RUN_DIR.match(sub.name)
+        m = RUN_FOLDER.match(sub.name)
         param, run_id = (m["param"], int(m["run"])) if m else (sub.name, None)
         picked = _run_folder(sub, tag)
         if picked is None:
@@ -264,7 +261,7 @@ def _box_stems(files: list[Path]) -> dict[str, Path]:
         if f.suffix.lower() != ".txt":
             continue
         stem = f.name[:-4]
-        if not stem or stem.lower().endswith(NON_BOX_SUFFIXES):
+        if not stem or stem.lower().endswith(SIDE_SUFFIXES):
             continue
         out[stem] = f
     return out
@@ -276,10 +273,10 @@ def _time_stems(files: list[Path]) -> dict[str, Path]:
         stem = f.name[:-4]
         if (
             f.suffix.lower() == ".txt"
-            and stem.lower().endswith(_TIME_SUFFIX)
-            and len(stem) > len(_TIME_SUFFIX)
+            and stem.lower().endswith(TIME_SUFFIX)
+            and len(stem) > len(TIME_SUFFIX)
         ):
-            out[stem[: -len(_TIME_SUFFIX)]] = f
+            out[stem[: -len(TIME_SUFFIX)]] = f
     return out
 
 

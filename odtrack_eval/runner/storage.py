@@ -27,13 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from odtrack_eval.results.naming import box_name, is_box_file, run_folder, score_name, time_name
+
 _HOST = socket.gethostname().replace(".", "_")
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[^.]+)\.(?P<pid>\d+)\.tmp$")
-
-
-def run_folder(param: str, run_id: int | None) -> str:
-    """``param`` or ``param_NNN`` (pytracking's ``{param}_{runid:03d}``)."""
-    return param if run_id is None else f"{param}_{run_id:03d}"
 
 
 def results_dir(root: str | Path, tracker: str, param: str, run_id: int | None, dataset: str) -> Path:
@@ -41,15 +38,15 @@ def results_dir(root: str | Path, tracker: str, param: str, run_id: int | None, 
 
 
 def box_path(folder: Path, sequence: str) -> Path:
-    return folder / f"{sequence}.txt"
+    return folder / box_name(sequence)
 
 
 def time_path(folder: Path, sequence: str) -> Path:
-    return folder / f"{sequence}_time.txt"
+    return folder / time_name(sequence)
 
 
 def score_path(folder: Path, sequence: str) -> Path:
-    return folder / f"{sequence}_score.txt"
+    return folder / score_name(sequence)
 
 
 def is_done(folder: Path, sequence: str) -> bool:
@@ -61,11 +58,7 @@ def has_results(folder: Path) -> bool:
     """Whether ``folder`` holds any sequence's box file."""
     try:
         with os.scandir(folder) as entries:
-            return any(
-                e.name.endswith(".txt") and not e.name.startswith(".")
-                and not e.name.endswith(("_time.txt", "_score.txt")) and e.is_file()
-                for e in entries
-            )  # fmt: skip
+            return any(is_box_file(e.name) and e.is_file() for e in entries)
     except OSError:
         return False
 

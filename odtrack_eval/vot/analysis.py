@@ -131,6 +131,9 @@ class VotEvaluation:
     results: list[TrackerScore]
     errors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: As one-pass evaluations have them (always empty here: no sequence is dropped, nothing repaired).
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    repairs: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def sequence_names(self) -> list[str]:
@@ -379,13 +382,25 @@ def _workers(jobs: int) -> int:
 
 
 def evaluate_results(
-    dataset: Dataset, results_root: str | Path, protocol: VotProtocol = VOT2020, trackers: list[str] | None = None
+    dataset: Dataset,
+    results_root: str | Path,
+    protocol: VotProtocol = VOT2020,
+    trackers: list[str] | None = None,
+    *,
+    allow_missing: bool = False,
+    cache: bool = True,
+    strict: bool = False,
 ) -> VotEvaluation:
     """Score every tracker folder of ``results_root`` (a workspace's ``results/``).
 
     A tracker whose results are incomplete or invalid is reported in ``errors`` (the others are still
     scored); result folders for sequences that are not in the dataset are listed in ``warnings``.
+    The multistart analysis repairs nothing (``strict`` changes nothing), keeps no cache (``cache`` is
+    ignored), and needs every sequence: ``allow_missing`` is refused.
     """
+    if allow_missing:
+        raise OdtrackEvalError("--allow-missing: the VOT multistart analysis needs every sequence's runs "
+                               "(select sequences with --sequence instead)")  # fmt: skip
     root = Path(results_root)
     names = list(trackers) if trackers else ws.list_trackers(root, protocol.experiment)
     if not names:

@@ -1,0 +1,85 @@
+"""What an evaluation shows, whatever its protocol's kind: its tables, its JSON document and its report
+folder. One-pass evaluations use :mod:`.tables`, :mod:`.documents` and :mod:`.build`; multistart (VOT)
+ones :mod:`.vot`. The choice is read from the protocol's ``kind`` here, so commands never branch on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from odtrack_eval.report.tables import Table
+from odtrack_eval.store import ArrayStore
+
+__all__ = ["evaluation_json", "evaluation_tables", "write_report"]
+
+
+def evaluation_tables(
+    evaluation: Any, *, attributes: bool = False, per_sequence: bool = False, extra: list[Table] | None = None
+) -> list[Table]:
+    """The leaderboard (with its footnotes), then ``extra`` (e.g. confidence intervals), then the per-attribute
+    (per-tag) and per-sequence tables when asked."""
+    if evaluation.protocol.kind == "multistart":
+        from odtrack_eval.report import vot
+
+        parts = [vot.vot_table(evaluation), *(extra or [])]
+        parts += [vot.tag_table(evaluation)] if attributes else []
+        return parts + ([vot.sequence_table(evaluation)] if per_sequence else [])
+    from odtrack_eval.report import tables
+
+    parts = [tables.ope_table(evaluation), *(extra or [])]
+    parts += [tables.attribute_table(evaluation)] if attributes else []
+    return parts + ([tables.sequence_table(evaluation)] if per_sequence else [])
+
+
+def evaluation_json(
+    evaluation: Any,
+    *,
+    attributes: bool = False,
+    per_sequence: bool = False,
+    cis: dict[str, dict[str, tuple[float, float]]] | None = None,
+    ci_settings: dict[str, Any] | None = None,
+) -> str:
+    """The ``evaluate --format json`` document (``"refused"`` lists refused trackers in both kinds)."""
+    if evaluation.protocol.kind == "multistart":
+        from odtrack_eval.report import vot
+
+        return vot.to_json(evaluation, tags=attributes, sequences=per_sequence)
+    from odtrack_eval.report import documents
+
+    return documents.to_json(evaluation, attributes=attributes, sequences=per_sequence, cis=cis,
+                             ci_settings=ci_settings)  # fmt: skip
+
+
+def write_report(
+    evaluation: Any,
+    out_dir: Path,
+    results_dir: Path,
+    *,
+    cache: ArrayStore | None,
+    paper_names: Mapping[str, str] | None = None,
+    trackers: list[str] | None = None,
+    allow_missing: bool = False,
+    strict: bool = False,
+) -> tuple[Path, str]:
+    """Write the report folder; returns its ``index.html`` and a one-line summary of what was written.
+
+    One-pass reports include the inspection of the results folder (``odtrack-eval inspect``).
+    """
+    if evaluation.protocol.kind == "multistart":
+        from odtrack_eval.report.vot import build_vot_report
+
+        index = build_vot_report(evaluation, out_dir, cache=cache)
+        return index, f"wrote {index}"
+    from odtrack_eval.report.build import build_report
+    from odtrack_eval.results.inspection import ground_truths, inspect_folder
+
+    ds = evaluation.dataset
+    rules = evaluation.protocol.for_benchmark(ds.tag)
+    inspection = inspect_folder(results_dir, ds.names, ground_truths(ds), ds.tag, ds.name, rules,
+                                trackers=trackers, allow_missing=allow_missing, strict=strict)  # fmt: skip
+    files = build_report(evaluation, out_dir, results_dir, cache=cache, paper_names=paper_names, inspection=inspection)
+    n_tables = sum(len(v) for v in files.tables.values())
+    n_figs = sum(len(v) for v in files.figures.values())
+    return files.index, f"wrote {files.index} ({n_tables} table files, {n_figs} figure files)"
