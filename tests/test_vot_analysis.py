@@ -15,13 +15,14 @@ import pytest
 
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.errors import FormatError, ResultsError
+from odtrack_eval.metrics.multistart import Run, eao_curve, failure_progress
 from odtrack_eval.protocols import get_protocol
 from odtrack_eval.regions import batch, batch_overlap, decode
 from odtrack_eval.regions import region as rg
 from odtrack_eval.regions.overlap import region_overlap
+from odtrack_eval.results import vot_workspace as ws
 from odtrack_eval.vot import reference, synthetic
-from odtrack_eval.vot import workspace as ws
-from odtrack_eval.vot.analysis import Run, eao_curve, evaluate_results, evaluate_tracker, failure_progress
+from odtrack_eval.vot.analysis import evaluate_results, evaluate_tracker
 from tests.fixtures.vot import make_vot
 
 pytest.importorskip("vot.analysis.multistart", reason="vot-toolkit (reference) not installed")

@@ -18,7 +18,7 @@ from odtrack_eval.errors import FormatError
 from odtrack_eval.regions import batch, batch_overlap, decode, truth
 from odtrack_eval.regions import region as rg
 from odtrack_eval.regions.overlap import region_overlap
-from odtrack_eval.vot import workspace as ws
+from odtrack_eval.results import vot_workspace as ws
 
 
 def _random_region(rng: np.random.Generator, masks_only: bool = False) -> rg.Region:

@@ -13,9 +13,9 @@ import pytest
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.regions import region as rg
+from odtrack_eval.results import vot_workspace as ws
+from odtrack_eval.runner.multistart import run_multistart, select
 from odtrack_eval.vot import reference
-from odtrack_eval.vot import workspace as ws
-from odtrack_eval.vot.multistart import run_multistart, select
 from tests.fixtures.vot import make_vot
 
 pytest.importorskip("vot.analysis.multistart", reason="vot-toolkit (reference) not installed")

@@ -10,7 +10,7 @@ import pytest
 
 from odtrack_eval.errors import FormatError
 from odtrack_eval.regions import region as rg
-from odtrack_eval.vot import workspace as ws
+from odtrack_eval.results import vot_workspace as ws
 
 vot_io = pytest.importorskip("vot.region.io", reason="vot-toolkit (reference) not installed")
 from vot.region import Special as VSpecial  # noqa: E402

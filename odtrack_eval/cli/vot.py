@@ -34,8 +34,8 @@ def run(
 ) -> None:  # fmt: skip
     """Track every anchor run that has no result yet (vot-toolkit's multistart experiment, resumable)."""
     from odtrack_eval.datasets import load_dataset
+    from odtrack_eval.runner.multistart import run_multistart, select
     from odtrack_eval.trackers.registry import TrackerRegistry, build_tracker
-    from odtrack_eval.vot.multistart import run_multistart, select
     from odtrack_eval.vot.setup import identifier
 
     ds = select(load_dataset("vot2020", root), list(sequence or []))

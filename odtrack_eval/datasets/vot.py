@@ -39,7 +39,8 @@ from pathlib import Path
 import numpy as np
 
 from odtrack_eval.datasets._layout import collect, package_names, read_names
-from odtrack_eval.errors import FormatError, LayoutError, OdtrackEvalError
+from odtrack_eval.errors import FormatError, LayoutError, OdtrackEvalError, ResultsError
+from odtrack_eval.protocols.multistart import VOT2020, VotProtocol
 from odtrack_eval.regions.truth import read_ground_truth
 from odtrack_eval.sequence import Dataset, FrameSource, Sequence
 
@@ -209,3 +210,34 @@ def load_vot(root: Path, errors: list[OdtrackEvalError] | None = None, name: str
 def expected_names(dataset: Dataset) -> list[str]:
     """The 60 VOT2020 sequences (ODTrack's list) for the layout checker."""
     return package_names("vot2020", "list.txt")
+
+
+# --- the multistart plan: which anchor runs a sequence has ------------------------------------------
+
+
+def find_anchors(sequence: Sequence, protocol: VotProtocol = VOT2020) -> tuple[list[int], list[int]]:
+    """Forward (value > 0) and backward (value < 0) anchor frames, ascending (``find_anchors``)."""
+    values = sequence.extra.get("anchors") if protocol.anchor == "anchor" else None
+    if values is None:
+        values = (sequence.extra.get("values") or {}).get(protocol.anchor)
+    if values is None:
+        raise ResultsError(
+            f"sequence {sequence.name!r}: no {protocol.anchor}.value file, so no anchors (the multistart "
+            "experiment needs one value per frame: >0 forward anchor, <0 backward anchor, 0 none)"
+        )
+    v = np.asarray(values, dtype=np.float64)
+    forward = np.flatnonzero(v > 0).tolist()
+    backward = np.flatnonzero(v < 0).tolist()
+    if not forward and not backward:
+        raise ResultsError(f"sequence {sequence.name!r}: {protocol.anchor}.value marks no anchor frame")
+    return forward, backward
+
+
+def runs_of(sequence: Sequence, protocol: VotProtocol = VOT2020) -> list[tuple[int, bool, int]]:
+    """(anchor, backward, run length) in the toolkit's order: forward anchors, then backward ones."""
+    forward, backward = find_anchors(sequence, protocol)
+    n = len(sequence)
+    return [(f, False, n - f) for f in forward] + [(f, True, f + 1) for f in backward]
+
+
+# ------------------------------------------------------------------------------------------ per run

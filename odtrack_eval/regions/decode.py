@@ -24,7 +24,7 @@ _MASK = struct.Struct("<hhHHH")
 
 
 def from_binary(data: bytes, path: str | Path = "<binary>") -> Batch:
-    """Decode a binary trajectory (see :mod:`odtrack_eval.vot.workspace`) into a batch."""
+    """Decode a binary trajectory (see :mod:`odtrack_eval.results.vot_workspace`) into a batch."""
     path = Path(path)
     expected = "a vot-toolkit binary trajectory"
     if len(data) < 6:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from odtrack_eval.regions import region as rg
-from odtrack_eval.vot import workspace as ws
+from odtrack_eval.results import vot_workspace as ws
 
 TAGS = ("camera_motion", "illum_change", "motion_change", "occlusion", "size_change")
 

@@ -114,7 +114,7 @@ def serve(tracker: Any, server: Any) -> None:
 
     from odtrack_eval.imageio import read_rgb
     from odtrack_eval.regions import region as rg
-    from odtrack_eval.vot.multistart import output_region
+    from odtrack_eval.runner.multistart import output_region
 
     frame = 0
     while True:

@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 
+from odtrack_eval.datasets.vot import runs_of
 from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.protocols.multistart import VOT2020, VotProtocol
 from odtrack_eval.regions import region as rg
+from odtrack_eval.results import vot_workspace as ws
 from odtrack_eval.sequence import Dataset, Sequence
-from odtrack_eval.vot import workspace as ws
-from odtrack_eval.vot.analysis import runs_of
 
 
 @dataclass
