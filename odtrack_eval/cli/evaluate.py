@@ -152,7 +152,7 @@ def evaluate(
         if not keys:
             raise OdtrackEvalError(
                 f"--ci resamples sequences, so it needs scores that are means over sequences; protocol "
-                f"{proto.name!r} has none"
+                f"{proto.name!r} ({getattr(proto, 'aggregation', proto.kind)}) has none"
             )
         cis = {r.tracker: score_cis(r, keys, seed=seed) for r in ev.results}
     if fmt is OutputFormat.json:
