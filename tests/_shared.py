@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+#: The repository's root (tests/ is one level below it, whatever subfolder a test sits in).
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
 REAL = SHARED / "data" / "real"
 
 

@@ -199,7 +199,7 @@ def _confidence_intervals(evaluation: Evaluation) -> dict[str, dict[str, tuple[f
 
 def _sequences_csv(evaluation: Evaluation, names: list[str]) -> str:
     """Per-sequence AUC, P and P_norm of every tracker (full precision; vectorized read-outs, equal to
-    :meth:`OPEResult.sequence_scores` to 1e-9, see tests/test_compare.py)."""
+    :meth:`OPEResult.sequence_scores` to 1e-9, see tests/report/test_compare.py)."""
     import csv
     import io
 

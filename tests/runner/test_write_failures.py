@@ -13,7 +13,7 @@ import pytest
 from odtrack_eval.runner import ResultsWriteError, RunConfig, run_tracker, storage
 from odtrack_eval.synth import SynthOptions, generate, load_synth
 from odtrack_eval.trackers.definition import CheckpointError, TrackerDefinition
-from tests.test_runner import TRACKER_MODULE, install_module
+from tests.runner.test_runner import TRACKER_MODULE, install_module
 
 
 @pytest.fixture(scope="module")

@@ -112,7 +112,7 @@ def resize_linear_cv2(image: torch.Tensor, output_sz: int) -> torch.Tensor:
     OpenCV's 8-bit path: horizontal pass ``D = S0*w0 + S1*w1`` (integers), vertical pass
     ``(((D0 >> 4) * v0) >> 16) + (((D1 >> 4) * v1) >> 16) + 2 >> 2`` saturated to uint8 (its SIMD kernel,
     which handles every row width that is a multiple of 32 elements; all ODTrack crops are). Checked
-    bit-exact against cv2 on random images (tests/test_odtrack_processing.py).
+    bit-exact against cv2 on random images (tests/trackers/odtrack/test_processing.py).
     """
     dev = image.device
     x0, x1, w0, w1 = (torch.from_numpy(a).to(dev) for a in _linear_coeffs(image.shape[1], output_sz, True))

@@ -17,7 +17,7 @@ from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.runner import RunConfig, run_tracker
 from odtrack_eval.synth import SynthOptions, generate, load_synth
 from odtrack_eval.trackers.definition import TrackerDefinition
-from tests.test_runner import TRACKER_MODULE, expected_boxes, install_module, read_rows
+from tests.runner.test_runner import TRACKER_MODULE, expected_boxes, install_module, read_rows
 
 BATCH_MODULE = TRACKER_MODULE + textwrap.dedent(
     '''

@@ -16,7 +16,7 @@ from odtrack_eval.report import plots
 from odtrack_eval.report.build import build_report
 from odtrack_eval.store import ArrayStore
 from tests._report_data import RESULTS, ROOTS, published_scores, real_evaluation
-from tests.test_plots import assert_nontrivial_png, assert_pdf
+from tests.report.test_plots import assert_nontrivial_png, assert_pdf
 
 pytestmark = pytest.mark.slow  # renders every figure of a real report (~10 s on 2 cores)
 

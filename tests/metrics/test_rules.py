@@ -123,6 +123,14 @@ def test_exact_tie_at_0_65_passes_only_under_matlab_grid() -> None:
     assert mat[13] == pytest.approx(1.0)  # 0.65 > 0.6499999999999999 is True
 
 
-def test_every_protocol_is_documented() -> None:
+def test_every_protocol_cites_a_pinned_reference_and_reproduces_a_tool() -> None:
+    """Each rule set names the exact code it reproduces (repository@commit, or a toolkit version) and,
+    for the one-pass ones, the tool the table footnotes name; a description says what differs."""
+    import re
+
+    pinned = re.compile(r"@[0-9a-f]{7}|vot-toolkit (\d+\.\d+\.\d+|[0-9a-f]{7})")
     for p in PROTOCOLS.values():
-        assert p.description and p.reference
+        assert pinned.search(p.reference), (p.name, p.reference)
+        assert len(p.description) > 40, p.name
+        if p.kind == "one-pass":
+            assert p.tool.startswith(("the ", "pytracking")), (p.name, p.tool)

@@ -6,6 +6,7 @@ import pytest
 
 from odtrack_eval.catalog import config_path, locate, read_config, resolve_root
 from odtrack_eval.errors import FormatError, OdtrackEvalError
+from tests._shared import REPO
 
 
 @pytest.fixture
@@ -77,8 +78,7 @@ def test_missing_folder_and_bad_config(clean_env, tmp_path):
 
 
 def test_repository_template_parses():
-    from pathlib import Path
 
-    template = Path(__file__).resolve().parents[1] / "datasets" / "catalog.toml"
+    template = REPO / "datasets" / "catalog.toml"
     table = read_config(template)
     assert {"lasot", "lasot_ext", "trackingnet", "got10k", "tnl2k", "otb100", "vot2020", "folder"} <= set(table)

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests._shared import SHARED
+
 
 def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "odtrack_eval", *args], capture_output=True, text=True)
@@ -45,7 +47,7 @@ def test_table_output(lasot) -> None:
 def test_malformed_result_names_file_and_line(tmp_path: Path) -> None:
     from odtrack_eval.results import discover_trackers  # noqa: F401
 
-    annos = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "otb100" / "annotations"
+    annos = SHARED / "data" / "real" / "otb100" / "annotations"
     if not annos.exists():
         pytest.skip("needs ../shared/data/real/otb100")
     src = annos.parent / "results" / "SiamFC-3s"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests._shared import REPO
 
 try:  # Python >= 3.11
     import tomllib
@@ -29,8 +30,6 @@ from odtrack_eval.trackers.odtrack.tracker import (  # noqa: E402
     create_tracker,
 )
 from odtrack_eval.trackers.registry import build_tracker  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def make_sequence(n: int, seed: int, h: int = 120, w: int = 160) -> tuple[list[np.ndarray], list[list[float]]]:
@@ -158,7 +157,7 @@ def test_fast_path_options_run_on_cpu_and_stay_close(engine):
 
     Random tiny weights make a chaotic tracker (a one-grey-level crop difference moves its boxes by
     pixels), so box closeness of the approximate options is checked on the oracle weights instead
-    (tests/test_odtrack_oracle.py, benchmarks/bench_odtrack.py).
+    (tests/parity/test_odtrack_oracle.py, benchmarks/bench_odtrack.py).
     """
     frames, boxes = make_sequence(10, 0)
     ref = run(ODTrackTracker(engine), frames, boxes[0])

@@ -53,7 +53,11 @@ def test_round_trip_official_container(tmp_path, tiny_state):
 def test_ddp_prefix_is_stripped(tmp_path, tiny_state):
     path = tmp_path / "ddp.pth"
     torch.save({"net": {f"module.{k}": v for k, v in tiny_state.items()}}, path)
-    load_checkpoint(_fresh_tiny(), path, TINY)
+    model = _fresh_tiny()
+    info = load_checkpoint(model, path, TINY)
+    assert info.n_tensors == len(tiny_state)
+    for k, v in model.state_dict().items():  # every weight arrived under its name without "module."
+        assert torch.equal(v, tiny_state[k]), k
 
 
 @pytest.fixture()

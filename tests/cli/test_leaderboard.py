@@ -48,7 +48,7 @@ def test_real_benchmarks_side_by_side_equal_the_published_scores() -> None:
 
 def test_got10k_gets_its_own_scores(tmp_path: Path) -> None:
     pytest.importorskip("got10k.experiments.got10k", reason="the GOT-10k data builder lives with the got10k test")
-    from tests.test_got10k_val_vs_got10k import _make
+    from tests.parity.test_got10k_val_vs_got10k import _make
 
     root, results = tmp_path / "GOT-10k", tmp_path / "results"
     _make(root, results, "trk", 4, 1)

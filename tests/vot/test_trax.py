@@ -11,6 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
+from tests._shared import REPO
+
 trax = pytest.importorskip("trax", reason="vot-trax (TraX client) not installed")
 from trax import TraxStatus  # noqa: E402,F401
 from trax.client import Client  # noqa: E402
@@ -44,7 +46,7 @@ def server_env(tmp_path: Path) -> dict[str, str]:
     for i in range(3):
         cv2.imwrite(str(tmp_path / f"{i:08d}.jpg"), np.full((48, 64, 3), 40 * i, np.uint8))
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parents[1])])
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(REPO)])
     env["ODTRACK_EVAL_TRACKER"] = str(tmp_path / "noisy.toml")
     env["TRAX"] = "1"
     return env
