@@ -3,6 +3,7 @@ the static floor."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,9 @@ def test_demo_end_to_end_and_rerun_reuses_work(tmp_path: Path) -> None:
     evaluation, files = run_demo(options, say=messages.append)
     assert files.index.is_file() and (tmp_path / "demo" / "leaderboard.md").is_file()
     assert (tmp_path / "demo" / "figures" / "success.png").stat().st_size > 10_000
+    inspection = json.loads((tmp_path / "demo" / "inspection.json").read_text())
+    assert {t["name"] for t in inspection["trackers"]} == {"static", "opencv-kcf"}
+    assert "LaSOT layout (synthetic, written by odtrack-eval synth)" in files.index.read_text()
     scores = {r.tracker: r.scores() for r in evaluation.results}
     assert set(scores) == {"static", "opencv-kcf"}
     assert scores["opencv-kcf"]["auc"] > scores["static"]["auc"] + 5
