@@ -53,6 +53,10 @@ class RuleRefusal(ResultsError):
         return ResultsError(f"{where}: {self.problem}")
 
 
+#: How many names an unknown-name error lists (a benchmark has up to thousands of sequences).
+_LISTED = 30
+
+
 class UnknownNameError(OdtrackEvalError, KeyError):
     """An unknown protocol/dataset/tracker name; the message lists what exists."""
 
@@ -62,7 +66,9 @@ class UnknownNameError(OdtrackEvalError, KeyError):
         close = difflib.get_close_matches(name, available, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         self.kind, self.name, self.available = kind, name, available
-        super().__init__(f"unknown {kind} {name!r}.{hint} Available: {', '.join(sorted(available))}")
+        shown = sorted(available)
+        listed = ", ".join(shown[:_LISTED]) + (f" and {len(shown) - _LISTED} more" if len(shown) > _LISTED else "")
+        super().__init__(f"unknown {kind} {name!r}.{hint} Available: {listed}")
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         return str(self.args[0])

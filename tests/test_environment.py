@@ -80,3 +80,12 @@ def test_compile_kernels_runs_the_real_code_paths() -> None:
     from odtrack_eval.doctor import compile_kernels
 
     compile_kernels()
+
+
+def test_unknown_names_list_a_readable_number_of_choices() -> None:
+    from odtrack_eval.errors import UnknownNameError
+
+    names = [f"seq-{i:03d}" for i in range(280)]
+    message = str(UnknownNameError("sequence of LaSOT", "seq-2001", names))
+    assert "Did you mean 'seq-201'" in message and message.endswith("seq-029 and 250 more")
+    assert str(UnknownNameError("protocol", "odtrak", ["odtrack", "official"])).endswith("Available: odtrack, official")
