@@ -105,13 +105,14 @@ def test_one_resample_count_for_every_interval(tmp_path: Path) -> None:
     from odtrack_eval.report.compare import CI_RESAMPLES
     from tests._report_data import RESULTS, ROOTS
 
+    evaluation = real_evaluation("otb100")  # (skips without ../shared)
     _load_commands()
     args = ["evaluate", "-d", "otb100", "--root", str(ROOTS["otb100"]), "-r", str(RESULTS["otb100"]), "--ci"]
     text = CliRunner().invoke(app, args).stdout
     assert f"bootstrap, {CI_RESAMPLES:,} resamples, seed 0" in text
     doc = json.loads(CliRunner().invoke(app, [*args, "-f", "json"]).stdout)
     assert doc["ci"]["resamples"] == CI_RESAMPLES and doc["ci"]["seed"] == 0
-    build_report(real_evaluation("otb100"), tmp_path / "rep")
+    build_report(evaluation, tmp_path / "rep")
     report_ci = json.loads((tmp_path / "rep" / "leaderboard_ci.json").read_text())
     assert f"{CI_RESAMPLES:,} resamples, seed 0" in report_ci["title"]
     cli_low = {t["name"]: t["ci95"]["auc"][0] for t in doc["trackers"]}
