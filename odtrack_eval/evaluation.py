@@ -121,7 +121,11 @@ def evaluate_folder(
     usable: list[tuple[TrackerRuns, list[RunListing]]] = []
     foreign: dict[str, list[Finding]] = {}
     for entry in find_entries(results_dir, dataset.tag, trackers):
-        listings = [list_run(run, names, dataset.name, allow_missing=True, tag=dataset.tag) for run in entry.runs]
+        try:
+            listings = [list_run(run, names, dataset.name, allow_missing=True, tag=dataset.tag) for run in entry.runs]
+        except OdtrackEvalError as exc:  # (two files for one sequence...): that tracker only
+            out.errors[entry.name] = str(exc)
+            continue
         refusal = foreign_refusal(listings, len(names), dataset.tag)
         if refusal is not None:
             out.errors[entry.name] = refusal

@@ -101,6 +101,7 @@ def check_and_collect(
         runs.append(load_run(run, ds, allow_missing=True))
     files: list[tuple[str, bytes]] = []
     untimed: list[str] = []
+    unreadable: list[str] = []  # time files that cannot be packed (their boxes still are)
     for name in names:
         seq = ds.find(name)
         expected = seq.extra.get("num_frames") if (seq is not None and dataset is not None) else None
@@ -123,13 +124,13 @@ def check_and_collect(
             problems.append(f"{name}: runs have different lengths {sorted(lengths)}")
         if spec.time_name is not None and seq is not None:
             times = [run.times[seq.name] for run in runs if seq.name in run.times] or _shared_times(
-                runs, seq.name, problems
+                runs, seq.name, unreadable
             )
             if times:
                 files.append((spec.time_name(name), _fmt_times(times)))
             else:
                 untimed.append(name)
-    notes = []
+    notes = [f"{problem}: not packed (the boxes are)" for problem in unreadable[:5]]
     if untimed:
         notes.append(f"no time file for {len(untimed)} of {len(names)} sequences (e.g. {', '.join(untimed[:3])}): "
                      f"{spec.name}'s speed column needs <seq>_time.txt beside the boxes")  # fmt: skip

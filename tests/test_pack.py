@@ -139,3 +139,12 @@ def test_missing_time_files_are_reported(tmp_path: Path) -> None:
     assert "no time file for 180 of 180 sequences" in proc.stderr and "speed column" in proc.stderr
     with zipfile.ZipFile(out) as zf:
         assert len(zf.namelist()) == 180
+
+
+def test_time_files_that_do_not_fit_the_runs_are_left_out_not_the_package(tmp_path: Path) -> None:
+    names = read_name_list("got10k", "test_list.txt")
+    _got10k_layout(tmp_path / "res", names, 1, with_times=True)
+    bad = tmp_path / "res" / "T" / names[0] / f"{names[0]}_time.txt"
+    bad.write_text("0.1,0.2,0.3\n" * 6)  # three columns for one run
+    count, notes = write_package("got10k", discover_trackers(tmp_path / "res", "got10k")[0], tmp_path / "sub.zip")
+    assert count == 180 * 2 - 1 and any(str(bad) in n and "not packed" in n for n in notes)

@@ -78,7 +78,7 @@ def reproduce(
     if table is not None:
         laid_out = paper_table(table, load_published(), ev, mapping)
         laid_out.notes += tables.outcome_notes(ev)
-        _print_paper_table(laid_out, fmt)
+        _print_paper_table(laid_out, fmt, ev)
         _finish(ev.errors, listed=True)
         return
     rows = reproduce_rows(ev, published, mapping)
@@ -108,10 +108,13 @@ def reproduce(
     _finish(ev.errors, listed=fmt is ReproFormat.json or bool(ev.results))
 
 
-def _print_paper_table(table: tables.Table, fmt: ReproFormat) -> None:
-    """The paper's table in the asked format (HTML: a standalone page)."""
+def _print_paper_table(table: tables.Table, fmt: ReproFormat, ev) -> None:
+    """The paper's table in the asked format (HTML: a standalone page; JSON with "refused" and "repaired")."""
     if fmt is ReproFormat.json:
-        typer.echo(documents.table_to_json(table))
+        doc = documents.table_to_dict(table)
+        doc["refused"] = [{"name": name, "reason": reason} for name, reason in ev.errors.items()]
+        doc["repaired"] = [{"name": name, "notes": notes} for name, notes in ev.repairs.items()]
+        typer.echo(json.dumps(documents.json_safe(doc), indent=2, allow_nan=False))
     elif fmt is ReproFormat.html:
         from odtrack_eval.report.html import standalone_page, table_html
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from functools import cache
 
 from odtrack_eval.datasets._layout import package_text
+from odtrack_eval.sequence import canonical_name
 
 __all__ = ["DISPLAY_NAMES", "display_name", "foreign_names", "names_of", "read_list"]
 
@@ -65,22 +66,32 @@ def names_of(tag: str) -> frozenset[str]:
 
 def foreign_names(stems: Iterable[str], tag: str, own: Iterable[str] = ()) -> dict[str, list[str]]:
     """The ``stems`` that are exactly a sequence name of another benchmark and not of ``tag``, by
-    that benchmark's tag (in the order of :data:`DISPLAY_NAMES`).
+    that benchmark's tag (in the order of :data:`DISPLAY_NAMES`). In a folder that is mostly this
+    benchmark's (at most half as many files of the other benchmark as files matching ours up to case
+    and separators), a name that matches one of ours that way counts as ours.
 
     ``own``: further names that belong to the evaluated benchmark (a benchmark of one's own).
     Only exact names count: a stem that is no benchmark's name is not foreign, just unknown.
     """
     own_names = set(own)
+    stems = list(stems)
     unknown = [s for s in stems if s not in own_names]
     if not unknown:
         return {}
-    unknown = [s for s in unknown if s not in names_of(tag)]
+    ours = names_of(tag) | own_names
+    unknown = [s for s in unknown if s not in ours]
+    ours_canonical = {canonical_name(n) for n in ours}
+    ours_count = sum(canonical_name(s) in ours_canonical for s in stems)
     out: dict[str, list[str]] = {}
     for other in DISPLAY_NAMES:
         if other == tag or not unknown:
             continue
         theirs = names_of(other)
         hits = [s for s in unknown if s in theirs]
+        if 2 * len(hits) <= ours_count:
+            # A folder mostly of this benchmark: a name that is also one of ours up to case and separators is
+            # ours (the OTB toolkit's own files are named basketball.txt, girl.txt: VOT2020 names exactly).
+            hits = [s for s in hits if canonical_name(s) not in ours_canonical]
         if hits:
             out[other] = hits
             taken = set(hits)

@@ -126,17 +126,18 @@ def table_html(table: Table) -> str:
         cells = []
         for c in table.columns:
             r = ranks[name].get(c.key)
-            cls = ' class="best"' if len(table.rows) > 1 and r == 1 else (
-                ' class="second"' if len(table.rows) > 1 and r == 2 else "")  # fmt: skip
+            marked = len(table.rows) > 1 or table.rank_across_row
+            cls = ' class="best"' if marked and r == 1 else (' class="second"' if marked and r == 2 else "")
             sp = table.spreads.get(name, {}).get(c.key)
             extra = (f' <span class="spread">± {sp.std:.{c.decimals}f} ({sp.low:.{c.decimals}f}–'
                      f'{sp.high:.{c.decimals}f})</span>') if sp else ""  # fmt: skip
             cells.append(f"<td{cls}>{_fmt(vals.get(c.key), c.decimals)}{table.dagger(name, c.key)}{extra}</td>")
         body.append(f"<tr><td>{html.escape(name)}</td>{''.join(cells)}</tr>")
     notes = "".join(f'<p class="note">{html.escape(n)}</p>' for n in table.notes)
-    legend = ('<p class="note">Best per column in <span style="color:#c00000"><b>red</b></span>, second in '
-              '<span style="color:#0040c0"><b>blue</b></span>.</p>'
-              ) if len(table.rows) > 1 and any(c.ranked for c in table.columns) else ""  # fmt: skip
+    per = "row" if table.rank_across_row else "column"
+    ranked = (len(table.rows) > 1 or table.rank_across_row) and any(c.ranked for c in table.columns)
+    legend = (f'<p class="note">Best per {per} in <span style="color:#c00000"><b>red</b></span>, second in '
+              '<span style="color:#0040c0"><b>blue</b></span>.</p>') if ranked else ""  # fmt: skip
     return (f'<div style="overflow-x:auto"><table><caption class="note" style="text-align:left">'
             f"{html.escape(table.title)}</caption><thead>{head}</thead><tbody>{''.join(body)}</tbody></table></div>"
             f"{legend}{notes}")  # fmt: skip

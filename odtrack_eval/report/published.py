@@ -301,9 +301,17 @@ def paper_table(
                 flagged.add((name, key))
         table_rows.append((name, values))
     notes = [f"Published: Zheng et al., ODTrack (AAAI 2024), Table {number}, as printed (source {PAPER_SOURCE})."]
-    if evaluation is not None:
+    if evaluation is not None and matched:
         notes.append(f"Rows 'computed': this evaluation of {evaluation.dataset.name} under protocol "
                      f"{evaluation.protocol.name}; † marks a value that differs from the paper's by more than its "
                      "rounding (half a unit of the last printed digit).")  # fmt: skip
+    if evaluation is not None:
+        absent = [r.tracker for r in evaluation.results if r.tracker not in matched.values()]
+        if absent:
+            names = ", ".join(absent)
+            why = (f"not in the paper's table: {names}" if any(p.benchmark == tag for p in rows)
+                   else f"not shown, the table has no {display_name(tag)} column: {names}")  # fmt: skip
+            notes.append(f"Computed but {why}; `odtrack-eval reproduce` without --table compares every published "
+                         "number.")  # fmt: skip
     notes += sorted({p.note.split("; ", 1)[1] for p in rows if "; " in p.note})
     return Table(f"ODTrack paper, Table {number}", tuple(columns.values()), table_rows, notes, flagged=flagged)

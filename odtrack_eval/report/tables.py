@@ -250,7 +250,7 @@ def to_text(table: Table, color: bool = False) -> str:
         for c in table.columns:
             s = _fmt(vals.get(c.key), c.decimals) + table.dagger(name, c.key)
             r = ranks[name].get(c.key)
-            if len(table.rows) > 1 and r in (1, 2):
+            if (len(table.rows) > 1 or table.rank_across_row) and r in (1, 2):
                 s = (
                     (f"\x1b[1m{s}\x1b[0m" if r == 1 else f"\x1b[4m{s}\x1b[0m")
                     if color
@@ -284,7 +284,7 @@ def to_text(table: Table, color: bool = False) -> str:
             (c + " " * (w - len(v))) if i == 0 else (" " * (w - len(v)) + c)
             for i, (c, v, w) in enumerate(zip(row, vis, widths, strict=True))
         ))  # fmt: skip
-    if len(table.rows) > 1 and any(c.ranked for c in table.columns):
+    if (len(table.rows) > 1 or table.rank_across_row) and any(c.ranked for c in table.columns):
         lines.append("(* best, ' second best)" if not color else "(bold best, underlined second best)")
     lines.extend(table.notes)
     return "\n".join(lines)
@@ -301,7 +301,7 @@ def _marked(
 ) -> str:
     """The formatted value, wrapped in ``best``/``second`` (format strings) when it ranks first/second."""
     s = _fmt(vals.get(column.key), column.decimals) + table.dagger(name, column.key)
-    rank = ranks[name].get(column.key) if len(table.rows) > 1 else None
+    rank = ranks[name].get(column.key) if len(table.rows) > 1 or table.rank_across_row else None
     return best.format(s) if rank == 1 else second.format(s) if rank == 2 else s
 
 

@@ -142,11 +142,15 @@ def _listing_facts(out: TrackerInspection, listings: list[RunListing], names: Se
     if missing:
         first = next(li for li in listings if li.missing)
         message = missing_message(first.run.folder, first.missing, len(names), dataset_label=display_name(tag))
-        out.facts.append(Fact("missing", len(missing), message))
-        if allow_missing and not strict:
+        if allow_missing:  # (as evaluate: those sequences are left out for every tracker; not a repair)
+            message = (f"{first.run.folder}: no result file for {len(missing)} of {len(names)} sequences "
+                       f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}); with --allow-missing they "
+                       "are left out for every tracker")  # fmt: skip
+            out.facts.append(Fact("missing", len(missing), message))
             out._warn()
         else:
-            out._refuse(message if not allow_missing else f"{message} ({STRICT_HINT})")
+            out.facts.append(Fact("missing", len(missing), message))
+            out._refuse(message)
     matched = {str(p) for li in listings for p in li.box_paths}
     own = names_of(tag)  # (files of sequences of this benchmark outside the evaluated set are not foreign)
     by_benchmark: dict[str, list[str]] = defaultdict(list)
@@ -159,6 +163,8 @@ def _listing_facts(out: TrackerInspection, listings: list[RunListing], names: Se
         examples = ", ".join(sorted(stems)[:3]) + (", ..." if len(stems) > 3 else "")
         whose = f"{display_name(other)} sequences" if other else "no sequence of any known benchmark"
         out.facts.append(Fact("foreign", len(stems), f"{len(stems)} files name {whose} ({examples}); not read"))
+        if not other:  # (notes.txt, a README: not results of anything; evaluate ignores them too)
+            continue
         if strict:
             out._refuse(f"{listings[0].run.folder}: {len(stems)} files name {whose} ({STRICT_HINT})")
         else:

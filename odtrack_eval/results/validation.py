@@ -67,6 +67,8 @@ def validate(boxes: np.ndarray, gt: np.ndarray, path: str | Path) -> list[Findin
         findings.append(
             Finding("length_mismatch", path, f"{n} rows but the ground truth has {m} ({side})", count=abs(n - m))
         )
+    whole = boxes
+    boxes = boxes[:m]  # rows past the ground truth are ignored by every protocol: only their number is a finding
     nan = np.isnan(boxes).any(axis=1)
     inf = np.isinf(boxes).any(axis=1) & ~nan
     for kind, rows, what in (("nan_rows", nan, "NaN"), ("inf_rows", inf, "an infinite value (inf, 1e400)")):
@@ -108,7 +110,7 @@ def validate(boxes: np.ndarray, gt: np.ndarray, path: str | Path) -> list[Findin
             )
         )
     with np.errstate(all="ignore"):  # 1e308 boxes overflow in the evidence IoU: inf/NaN, never a warning
-        corners = _corner_evidence(boxes, gt)
+        corners = _corner_evidence(whole, gt)
     if corners is not None:
         findings.append(Finding("looks_like_corners", path, corners))
     return findings

@@ -61,6 +61,8 @@ class ParseMemo:
         self._recorded: dict[str, tuple[Signature, bytes]] = {}
         self._seen: dict[str, tuple[Signature, bytes]] = {}
         self.hits = self.misses = self.unread = 0
+        #: When this load started: files changed after ``started - RACY_SECONDS`` are not recorded.
+        self.started = time.time_ns()
         arrays = store.get(_KIND, self.key)
         if arrays is not None:
             self._load(arrays)
@@ -151,7 +153,7 @@ class ParseMemo:
         """
         if not self.misses and self._seen.keys() == self._recorded.keys() and self._seen == self._recorded:
             return  # (the common rerun: every file found by its recorded status)
-        settled = time.time_ns() - int(RACY_SECONDS * 1e9)
+        settled = self.started - int(RACY_SECONDS * 1e9)
         statuses = {  # (stored as unsigned 64-bit numbers: a time before 1970 is never recorded)
             name: seen
             for name, seen in self._seen.items()

@@ -214,10 +214,27 @@ def test_results_of_another_benchmark_are_refused_never_paired_by_similar_names(
 def test_foreign_names_know_every_shipped_list() -> None:
     from odtrack_eval.datasets.names import foreign_names
 
-    stems = ["car-2", "Car2", "atv-1", "agility", "GOT-10k_Train_000001", "cVrxfV0w29w_0", "my-own-video"]
+    stems = ["car-2", "atv-1", "agility", "GOT-10k_Train_000001", "cVrxfV0w29w_0", "my-own-video"]
     assert foreign_names(stems, "otb") == {
         "lasot": ["car-2"], "lasot_ext": ["atv-1"], "got10k": ["GOT-10k_Train_000001"],
         "trackingnet": ["cVrxfV0w29w_0"], "vot2020": ["agility"],
     }  # fmt: skip
     assert foreign_names(["car-2", "airplane-1"], "lasot") == {}  # training and test names are LaSOT's
     assert foreign_names(["agility"], "lasot", own=["agility"]) == {}  # a benchmark of one's own
+    # A folder that is mostly OTB100's: its lower-case basketball.txt (a VOT2020 name exactly) is OTB's.
+    otb = [*(f"Seq{i}" for i in range(20)), "basketball", "girl"]
+    assert foreign_names(otb, "otb", own=[f"Seq{i}" for i in range(20)] + ["Basketball", "Girl"]) == {}
+
+
+def test_two_files_for_one_sequence_refuse_that_tracker_only(messy) -> None:
+    annos, results = messy
+    twin = results / "Twin"
+    twin.mkdir()
+    for f in (results / "Good").iterdir():
+        (twin / f.name).write_bytes(f.read_bytes())
+    (twin / "Airplane_1.txt").write_bytes((twin / "airplane-1.txt").read_bytes())
+    res, doc = _evaluate(annos, results, "-t", "Good", "-t", "Twin")
+    assert res.exit_code == 1
+    assert [t["name"] for t in doc["trackers"]] == ["Good"]
+    (refused,) = doc["refused"]
+    assert refused["name"] == "Twin" and "both hold results of sequence 'airplane-1'" in refused["reason"]

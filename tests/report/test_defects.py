@@ -140,3 +140,10 @@ def test_reproduce_names_its_sources() -> None:
     out = CliRunner().invoke(app, ["reproduce", "-d", "otb100", "--root", str(ROOTS["otb100"]), "-r",
                                    str(RESULTS["otb100"])]).stdout  # fmt: skip
     assert "Sources:\n  published_md: Published scores quoted in the project's real-data notes" in out
+
+
+def test_a_one_sequence_table_still_marks_the_best_tracker() -> None:
+    table = tables.sequence_table(real_evaluation("otb100"))
+    table.rows = table.rows[:1]  # one sequence, as `evaluate -s Basketball --per-sequence` gives
+    text = tables.to_text(table)
+    assert "*" in text.splitlines()[3] and "(* best, ' second best)" in text

@@ -148,3 +148,15 @@ def test_the_report_has_the_paper_reproduction_section(tmp_path) -> None:
     assert not (out / "paper_table3.txt").exists()  # (Table 3 has no LaSOT column)
     assert "Paper reproduction: the ODTrack paper&#x27;s Table 2" in (out / "index.html").read_text() or \
         "Paper reproduction: the ODTrack paper's Table 2" in (out / "index.html").read_text()
+
+
+def test_reproduce_table_says_what_it_leaves_out_and_lists_refusals() -> None:
+    import json
+
+    res = _cli("reproduce", *_lasot_args(), "--table", "2", "-f", "json")
+    doc = json.loads(res.stdout)
+    assert any("Computed but not in the paper's table: C-RPN" in n for n in doc["notes"]) and doc["refused"] == []
+    assert {r["name"] for r in doc["repaired"]} == {"ATOM"}
+    vot = json.loads(_cli("reproduce", *_lasot_args(), "--table", "3", "-f", "json").stdout)
+    assert not any(n.startswith("Rows 'computed'") for n in vot["notes"])  # (nothing computed: no such row)
+    assert any("the table has no LaSOT column: ATOM, C-RPN" in n for n in vot["notes"])

@@ -194,3 +194,43 @@ def test_the_verdicts_are_the_evaluations(otb) -> None:
         assert refused == {r["name"] for r in evaluated["refused"]}, protocol
         warned = {t["name"] for t in inspected["trackers"] if t["verdict"] == "warn"}
         assert warned == {r["name"] for r in evaluated["repaired"]}, protocol
+
+
+def test_inspect_agrees_with_evaluate_on_the_edge_cases(tmp_path: Path) -> None:
+    """Unrelated files, --allow-missing with --strict, NaN rows past the ground truth, lower-case OTB names
+    that are also VOT2020 names (the OTB toolkit's own annotation files are named so)."""
+    real = require_shared("data", "real", "otb100")
+    src = real / "results" / "SiamFC-3s"
+    results = tmp_path / "results"
+    shutil.copytree(src, results / "Extra")
+    (results / "Extra" / "notes.txt").write_text("downloaded from the authors' page\n")
+    shutil.copytree(src, results / "LongNan")
+    with open(results / "LongNan" / "Biker.txt", "a") as fh:
+        fh.write("nan,nan,nan,nan\n" * 5)  # past the ground truth: cut by every protocol
+    shutil.copytree(src, results / "Lower")
+    for name in ("Basketball", "Girl", "Matrix", "Shaking", "Singer2"):
+        (results / "Lower" / f"{name}.txt").rename(results / "Lower" / f"{name.lower()}.txt")
+    shutil.copytree(src, results / "Partial")
+    for f in sorted((results / "Partial").glob("*.txt"))[-2:]:  # (evaluate drops them for every tracker)
+        f.unlink()
+    _load_commands()
+    for extra in ((), ("--strict",), ("--allow-missing", "--strict")):
+        args = ["-d", "otb100", "--root", str(real / "annotations"), "-r", str(results), *extra]
+        _, inspected = _inspect(*args)
+        evaluated = json.loads(CliRunner().invoke(app, ["evaluate", *args, "-f", "json", "--no-cache"]).stdout)
+        verdicts = {t["name"]: t["verdict"] for t in inspected["trackers"]}
+        refused = {r["name"] for r in evaluated["refused"]}
+        assert {n for n, v in verdicts.items() if v == "refused"} == refused, extra
+        scored = {t["name"]: t for t in evaluated["trackers"]}
+        assert {"Extra", "Lower"} <= set(scored), extra
+        assert verdicts["Extra"] == "ok" and verdicts["Lower"] == "ok", extra
+        if "--allow-missing" in extra:
+            assert verdicts["Partial"] == "warn" and "Partial" in scored
+    plain = json.loads(CliRunner().invoke(app, ["evaluate", "-d", "otb100", "--root", str(real / "annotations"),
+                                                "-r", str(results), "-t", "Lower", "-t", "LongNan", "-f", "json",
+                                                "--no-cache"]).stdout)  # fmt: skip
+    original = json.loads(CliRunner().invoke(app, ["evaluate", "-d", "otb100", "--root", str(real / "annotations"),
+                                                   "-r", str(real / "results"), "-t", "SiamFC-3s", "-f", "json",
+                                                   "--no-cache"]).stdout)["trackers"][0]  # fmt: skip
+    for tracker in plain["trackers"]:
+        assert tracker["auc"] == original["auc"], tracker["name"]  # same boxes, same score
