@@ -186,7 +186,7 @@ def ope_table(
 
 def outcome_notes(evaluation: Evaluation) -> list[str]:
     """Footnotes for what is not in the rows: repairs the protocol made, and trackers it refused."""
-    notes = [f"Repaired: {note}" for notes in evaluation.repairs.values() for note in notes]
+    notes = [note for notes in evaluation.repairs.values() for note in notes]  # ("Repaired: ..." or "Suspect: ...")
     return notes + [f"Refused: {name}: {reason}" for name, reason in evaluation.errors.items()]
 
 

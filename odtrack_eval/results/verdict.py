@@ -97,8 +97,8 @@ _FILE_COUNT = ("foreign", "offset")
 def repair_notes(
     tracker: str, findings: Iterable[tuple[str, bool, int | None]], protocol: Protocol, tool: str | None = None
 ) -> list[str]:
-    """One footnote per kind of repair or suspicion: ``MDNet: 2 files shorter than the ground truth (3 rows),
-    padded with 0,0,0,0 rows (failures), as in the ODTrack evaluator``.
+    """One footnote per kind of repair or suspicion: ``Repaired: MDNet: 2 files shorter than the ground truth
+    (3 rows), padded with 0,0,0,0 rows (failures), as in the ODTrack evaluator``, or ``Suspect: ...``.
 
     ``findings``: (kind, shorter, count) per file; ``tool``: who does it (default: the protocol's tool).
     """
@@ -116,5 +116,6 @@ def repair_notes(
         files = f"{num_files} file{'s' if num_files != 1 else ''}"
         amount = f" ({rows} row{'s' if rows != 1 else ''})" if rows and kind not in _NO_ROW_COUNT else ""
         by = f", as in {tool or protocol.tool}" if h.action == "repair" and (tool or protocol.tool) else ""
-        notes.append(f"{tracker}: {files} {what}{amount}, {h.how}{by}")
+        label = "Repaired" if h.action == "repair" else "Suspect"
+        notes.append(f"{label}: {tracker}: {files} {what}{amount}, {h.how}{by}")
     return notes

@@ -90,9 +90,9 @@ def test_repairs_are_footnoted_and_inf_rows_are_repaired_like_nan_rows(messy) ->
         k: v for k, v in scores["Nan"].items() if k != "name"
     }
     notes = {r["name"]: r["notes"] for r in doc["repaired"]}
-    assert notes["Nan"] == ["Nan: 1 file with NaN rows (1 row), replaced by the previous frame's box, as in the "
-                            "MATLAB toolkits"]  # fmt: skip
-    assert notes["Inf"] == ["Inf: 1 file with infinite rows (inf, 1e400) (1 row), replaced by the previous "
+    assert notes["Nan"] == ["Repaired: Nan: 1 file with NaN rows (1 row), replaced by the previous frame's box, "
+                            "as in the MATLAB toolkits"]  # fmt: skip
+    assert notes["Inf"] == ["Repaired: Inf: 1 file with infinite rows (inf, 1e400) (1 row), replaced by the previous "
                             "frame's box, as in the MATLAB toolkits"]  # fmt: skip
     assert "Good" not in notes
 
@@ -105,7 +105,7 @@ def test_the_table_lists_repairs_and_refusals_under_it(messy) -> None:
     below = lines[lines.index(next(line for line in lines if line.startswith("(* best"))) + 1 :]
     assert ("Repaired: Short: 1 file shorter than the ground truth (1 row), scored on the rows they have (the "
             "ground truth cut to the same length), as in the got10k toolkit") in below  # fmt: skip
-    assert "Repaired: Corners: 3 files that look like x1,y1,x2,y2 corners, scored as x,y,w,h; convert the files if " \
+    assert "Suspect: Corners: 3 files that look like x1,y1,x2,y2 corners, scored as x,y,w,h; convert the files if " \
            "they hold x1,y1,x2,y2" in below  # fmt: skip
     assert any(line.startswith("Refused: Garbled: ") and "airplane-1.txt:2" in line for line in below)
     assert "2 tracker(s) refused (Incomplete, Garbled)" in res.stderr  # (missing files are found first)
@@ -183,7 +183,7 @@ def test_files_of_another_benchmark_are_set_apart_and_strict_refuses_them(messy)
     scores = {t["name"]: {k: v for k, v in t.items() if k != "name"} for t in doc["trackers"]}
     assert scores["Mixed"] == scores["Good"]
     assert doc["repaired"] == [{"name": "Mixed", "notes": [
-        "Mixed: 2 files named after sequences of another benchmark, ignored"]}]  # fmt: skip
+        "Suspect: Mixed: 2 files named after sequences of another benchmark, ignored"]}]  # fmt: skip
     assert f"{mixed}: 2 files name LaSOT_ext sequences (atv-1, atv-2); ignored" in res.stderr
     strict, strict_doc = _evaluate(annos, results, "-t", "Good", "-t", "Mixed", "--strict")
     assert strict.exit_code == 1 and [r["name"] for r in strict_doc["refused"]] == ["Mixed"]
