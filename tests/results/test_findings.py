@@ -17,30 +17,9 @@ from odtrack_eval.results import (
     validate,
     validate_run,
 )
-from odtrack_eval.sequence import Dataset, Sequence, canonical_name
+from odtrack_eval.sequence import canonical_name
 from odtrack_eval.textio import read_table
-from tests._shared import SHARED
-
-REAL = SHARED / "data" / "real"
-needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason=f"shared data not found at {SHARED}")
-
-
-def _dataset(names: list[str], lengths: int | list[int] = 3, tag: str = "otb") -> Dataset:
-    lengths = [lengths] * len(names) if isinstance(lengths, int) else lengths
-    seqs = [
-        Sequence(n, np.tile([10.0, 20.0, 30.0, 40.0], (k, 1))) for n, k in zip(names, lengths, strict=True)
-    ]
-    return Dataset("toy", tag, seqs)
-
-
-def _write(path: Path, rows: list[list[float]] | np.ndarray, sep: str = ",", eol: str = "\n") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(eol.join(sep.join(str(v) for v in row) for row in rows).encode() + eol.encode())
-    return path
-
-
-BOX = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]
-
+from tests.results._data import BOX, REAL, needs_shared, toy_dataset, write_rows
 
 # ---------------------------------------------------------------------------------------------
 # Validation
@@ -122,10 +101,10 @@ def test_raise_for_findings_is_readable_and_filters_kinds():
 
 
 def test_validate_run_uses_each_sequence_ground_truth(tmp_path):
-    _write(tmp_path / "T" / "a.txt", BOX)
-    _write(tmp_path / "T" / "b.txt", BOX[:2])
+    write_rows(tmp_path / "T" / "a.txt", BOX)
+    write_rows(tmp_path / "T" / "b.txt", BOX[:2])
     (entry,) = discover_trackers(tmp_path)
-    ds = _dataset(["a", "b"])
+    ds = toy_dataset(["a", "b"])
     run = load_run(entry.runs[0], ds)
     findings = validate_run(list(run.boxes.values()), [ds[n].ground_truth for n in run.boxes], list(run.paths.values()))
     assert [(f.kind, f.path.name) for f in findings] == [("length_mismatch", "b.txt")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,37 +14,17 @@ from odtrack_eval.results import (
     discover_trackers,
     load_run,
 )
-from odtrack_eval.sequence import Dataset, Sequence, canonical_name
+from odtrack_eval.sequence import canonical_name
 from tests._shared import SHARED
-
-REAL = SHARED / "data" / "real"
-needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason=f"shared data not found at {SHARED}")
-
-
-def _dataset(names: list[str], lengths: int | list[int] = 3, tag: str = "otb") -> Dataset:
-    lengths = [lengths] * len(names) if isinstance(lengths, int) else lengths
-    seqs = [
-        Sequence(n, np.tile([10.0, 20.0, 30.0, 40.0], (k, 1))) for n, k in zip(names, lengths, strict=True)
-    ]
-    return Dataset("toy", tag, seqs)
-
-
-def _write(path: Path, rows: list[list[float]] | np.ndarray, sep: str = ",", eol: str = "\n") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(eol.join(sep.join(str(v) for v in row) for row in rows).encode() + eol.encode())
-    return path
-
-
-BOX = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]
-
+from tests.results._data import BOX, REAL, needs_shared, toy_dataset, write_rows
 
 # ---------------------------------------------------------------------------------------------
 # Discovery
 
 
 def test_pytracking_single_param_without_run_id(tmp_path):
-    _write(tmp_path / "ATOM" / "default" / "Basketball.txt", BOX, "\t")
-    _write(tmp_path / "ATOM" / "default" / "Basketball_time.txt", [[0.1], [0.2], [0.3]])
+    write_rows(tmp_path / "ATOM" / "default" / "Basketball.txt", BOX, "\t")
+    write_rows(tmp_path / "ATOM" / "default" / "Basketball_time.txt", [[0.1], [0.2], [0.3]])
     (entry,) = discover_trackers(tmp_path)
     assert (entry.name, entry.tracker, entry.param, entry.layout) == ("ATOM", "ATOM", "default", "pytracking")
     (run,) = entry.runs
@@ -56,7 +35,7 @@ def test_pytracking_single_param_without_run_id(tmp_path):
 
 def test_run_ids_are_runs_of_one_entry_and_params_are_separate_entries(tmp_path):
     for folder in ("baseline_000", "baseline_001", "baseline_002", "large_000"):
-        _write(tmp_path / "odtrack" / folder / "Bolt.txt", BOX)
+        write_rows(tmp_path / "odtrack" / folder / "Bolt.txt", BOX)
     entries = discover_trackers(tmp_path)
     assert [e.name for e in entries] == ["odtrack/baseline", "odtrack/large"]
     assert [r.run_id for r in entries[0].runs] == [0, 1, 2]
@@ -67,7 +46,7 @@ def test_run_ids_are_runs_of_one_entry_and_params_are_separate_entries(tmp_path)
 def test_odtrack_dataset_subfolders_are_chosen_by_tag_with_aliases(tmp_path):
     for ds in ("lasot", "lasot_extension_subset", "tnl2k"):
         for run in ("baseline_000", "baseline_001"):
-            _write(tmp_path / "odtrack" / run / ds / f"{ds}-seq.txt", BOX, "\t")
+            write_rows(tmp_path / "odtrack" / run / ds / f"{ds}-seq.txt", BOX, "\t")
     (ext,) = discover_trackers(tmp_path, "lasot_ext")
     assert ext.layout == "odtrack"
     assert [r.folder.name for r in ext.runs] == ["lasot_extension_subset"] * 2
@@ -81,11 +60,11 @@ def test_odtrack_dataset_subfolders_are_chosen_by_tag_with_aliases(tmp_path):
 
 
 def test_single_dataset_subfolder_needs_no_tag_and_other_trackers_are_kept(tmp_path):
-    _write(tmp_path / "ostrack" / "vitb_384_mae_ce_32x4_ep300" / "got10k" / "GOT-10k_Test_000001.txt", BOX)
-    _write(
+    write_rows(tmp_path / "ostrack" / "vitb_384_mae_ce_32x4_ep300" / "got10k" / "GOT-10k_Test_000001.txt", BOX)
+    write_rows(
         tmp_path / "ostrack" / "vitb_384_mae_ce_32x4_ep300" / "got10k" / "GOT-10k_Test_000001_time.txt", [[1]]
     )
-    _write(tmp_path / "pysot" / "GOT-10k_Test_000001.txt", BOX)
+    write_rows(tmp_path / "pysot" / "GOT-10k_Test_000001.txt", BOX)
     entries = discover_trackers(tmp_path)
     assert [e.name for e in entries] == ["ostrack", "pysot"]
     assert entries[0].runs[0].folder.name == "got10k"
@@ -96,14 +75,14 @@ def test_single_dataset_subfolder_needs_no_tag_and_other_trackers_are_kept(tmp_p
 
 def test_flat_layout_with_times_folder_and_side_files_ignored(tmp_path):
     t = tmp_path / "SiamFC"
-    _write(t / "Jogging_1.txt", BOX)
-    _write(t / "times" / "Jogging_1_time.txt", [[0.1], [0.2], [0.3]])
+    write_rows(t / "Jogging_1.txt", BOX)
+    write_rows(t / "times" / "Jogging_1_time.txt", [[0.1], [0.2], [0.3]])
     for junk in (
         "Jogging_1_all_boxes.txt",
         "Jogging_1_all_scores.txt",
         "Jogging_1_object_presence_scores.txt",
     ):
-        _write(t / junk, [[1, 2]])
+        write_rows(t / junk, [[1, 2]])
     (t / "notes.md").write_text("hello")
     (t / "Jogging_1.mat").write_bytes(b"\0\1")
     (entry,) = discover_trackers(tmp_path)
@@ -113,14 +92,14 @@ def test_flat_layout_with_times_folder_and_side_files_ignored(tmp_path):
 
 
 def test_matlab_tracking_result_suffix_is_stripped(tmp_path):
-    _write(tmp_path / "ATOM_tracking_result" / "airplane-1.txt", BOX)
+    write_rows(tmp_path / "ATOM_tracking_result" / "airplane-1.txt", BOX)
     (entry,) = discover_trackers(tmp_path)
     assert entry.name == "ATOM" and entry.layout == "matlab"
 
 
 def test_same_tracker_in_two_layouts_is_an_error(tmp_path):
-    _write(tmp_path / "ATOM_tracking_result" / "airplane-1.txt", BOX)
-    _write(tmp_path / "ATOM" / "airplane-1.txt", BOX)
+    write_rows(tmp_path / "ATOM_tracking_result" / "airplane-1.txt", BOX)
+    write_rows(tmp_path / "ATOM" / "airplane-1.txt", BOX)
     with pytest.raises(LayoutError, match="ATOM"):
         discover_trackers(tmp_path)
 
@@ -128,7 +107,7 @@ def test_same_tracker_in_two_layouts_is_an_error(tmp_path):
 def test_got10k_repetition_layout(tmp_path):
     for seq in ("GOT-10k_Val_000001", "GOT-10k_Val_000002"):
         for rep in (1, 2, 3):
-            _write(tmp_path / "SiamFC" / seq / f"{seq}_{rep:03d}.txt", BOX)
+            write_rows(tmp_path / "SiamFC" / seq / f"{seq}_{rep:03d}.txt", BOX)
     (entry,) = discover_trackers(tmp_path)
     assert entry.layout == "got10k"
     assert [r.run_id for r in entry.runs] == [1, 2, 3]
@@ -140,14 +119,14 @@ def test_root_that_is_a_tracker_folder_or_empty_is_explained(tmp_path):
         discover_trackers(tmp_path / "nope")
     with pytest.raises(LayoutError, match="found no tracker results"):
         discover_trackers(tmp_path)
-    _write(tmp_path / "Basketball.txt", BOX)
+    write_rows(tmp_path / "Basketball.txt", BOX)
     with pytest.raises(LayoutError, match="one tracker's folder"):
         discover_trackers(tmp_path)
 
 
 def test_bare_param_and_run_folders_of_one_param_are_ambiguous(tmp_path):
-    _write(tmp_path / "T" / "default" / "a.txt", BOX)
-    _write(tmp_path / "T" / "default_000" / "a.txt", BOX)
+    write_rows(tmp_path / "T" / "default" / "a.txt", BOX)
+    write_rows(tmp_path / "T" / "default_000" / "a.txt", BOX)
     with pytest.raises(LayoutError, match="default_000"):
         discover_trackers(tmp_path)
 
@@ -160,35 +139,35 @@ def test_bare_param_and_run_folders_of_one_param_are_ambiguous(tmp_path):
     "spelling", ["Jogging_1", "Jogging-1", "jogging-1", "Jogging.1", "Jogging1", "JOGGING_1"]
 )
 def test_names_match_across_styles(tmp_path, spelling):
-    _write(tmp_path / "T" / f"{spelling}.txt", BOX)
+    write_rows(tmp_path / "T" / f"{spelling}.txt", BOX)
     (entry,) = discover_trackers(tmp_path)
-    result = load_run(entry.runs[0], _dataset(["Jogging_1"]))
+    result = load_run(entry.runs[0], toy_dataset(["Jogging_1"]))
     assert list(result.boxes) == ["Jogging_1"]
     np.testing.assert_array_equal(result.boxes["Jogging_1"], BOX)
 
 
 def test_two_files_for_one_sequence_is_an_error_naming_both(tmp_path):
-    _write(tmp_path / "T" / "Jogging_1.txt", BOX)
-    _write(tmp_path / "T" / "jogging-1.txt", BOX)
+    write_rows(tmp_path / "T" / "Jogging_1.txt", BOX)
+    write_rows(tmp_path / "T" / "jogging-1.txt", BOX)
     (entry,) = discover_trackers(tmp_path)
     with pytest.raises(ResultsError) as err:
-        load_run(entry.runs[0], _dataset(["Jogging_1"]))
+        load_run(entry.runs[0], toy_dataset(["Jogging_1"]))
     assert "Jogging_1.txt" in str(err.value) and "jogging-1.txt" in str(err.value)
 
 
 def test_exact_names_win_when_dataset_names_collide_canonically(tmp_path):
     # TNL2K really has both of these sequences.
     names = ["SuperMan_video_01-Done", "SuperMan_video_01_done"]
-    _write(tmp_path / "T" / "SuperMan_video_01-Done.txt", BOX)
-    _write(tmp_path / "T" / "SuperMan_video_01_done.txt", np.array(BOX) + 100)
+    write_rows(tmp_path / "T" / "SuperMan_video_01-Done.txt", BOX)
+    write_rows(tmp_path / "T" / "SuperMan_video_01_done.txt", np.array(BOX) + 100)
     (entry,) = discover_trackers(tmp_path)
-    result = load_run(entry.runs[0], _dataset(names))
+    result = load_run(entry.runs[0], toy_dataset(names))
     np.testing.assert_array_equal(result.boxes[names[0]], BOX)
     np.testing.assert_array_equal(result.boxes[names[1]], np.array(BOX) + 100)
     # ...and one sequence's file is never taken for the other one
     (tmp_path / "T" / "SuperMan_video_01-Done.txt").unlink()
     (entry,) = discover_trackers(tmp_path)
-    result = load_run(entry.runs[0], _dataset(names), allow_missing=True)
+    result = load_run(entry.runs[0], toy_dataset(names), allow_missing=True)
     assert result.missing == ("SuperMan_video_01-Done",)
 
 
@@ -222,7 +201,7 @@ def test_real_otb_results_match_all_100_sequences_by_name(tmp_path):
     names = _otb_names()
     assert len(names) == 100 and {"Jogging_1", "Human4_2", "Skating2_1"} <= set(names)
     (entry,) = [e for e in discover_trackers(REAL / "otb100" / "results") if e.name == "SiamFC-3s"]
-    result = load_run(entry.runs[0], _dataset(names))
+    result = load_run(entry.runs[0], toy_dataset(names))
     assert result.missing == () and list(result.boxes) == names
     assert result.paths["Human4_2"].name == "Human4_2.txt"
     assert result.boxes["Basketball"][1].tolist() == [197.557, 214.443, 34.0, 81.0]

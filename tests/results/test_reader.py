@@ -16,41 +16,19 @@ from odtrack_eval.results import (
     load_run,
     load_tracker,
 )
-from odtrack_eval.sequence import Dataset, Sequence
 from odtrack_eval.textio import parse_tables
-from tests._shared import SHARED
-
-REAL = SHARED / "data" / "real"
-needs_shared = pytest.mark.skipif(not REAL.is_dir(), reason=f"shared data not found at {SHARED}")
-
-
-def _dataset(names: list[str], lengths: int | list[int] = 3, tag: str = "otb") -> Dataset:
-    lengths = [lengths] * len(names) if isinstance(lengths, int) else lengths
-    seqs = [
-        Sequence(n, np.tile([10.0, 20.0, 30.0, 40.0], (k, 1))) for n, k in zip(names, lengths, strict=True)
-    ]
-    return Dataset("toy", tag, seqs)
-
-
-def _write(path: Path, rows: list[list[float]] | np.ndarray, sep: str = ",", eol: str = "\n") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(eol.join(sep.join(str(v) for v in row) for row in rows).encode() + eol.encode())
-    return path
-
-
-BOX = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]
-
+from tests.results._data import BOX, toy_dataset, write_rows
 
 # ---------------------------------------------------------------------------------------------
 # Loading
 
 
 def test_load_run_returns_float64_boxes_in_dataset_order_with_times(tmp_path):
-    _write(tmp_path / "T" / "p" / "b.txt", BOX, "\t")
-    _write(tmp_path / "T" / "p" / "a.txt", [[1.5, 2.25, 3, 4]] * 3, ",", "\r\n")
-    _write(tmp_path / "T" / "p" / "a_time.txt", [[0.5], [0.25], [0.125]])
+    write_rows(tmp_path / "T" / "p" / "b.txt", BOX, "\t")
+    write_rows(tmp_path / "T" / "p" / "a.txt", [[1.5, 2.25, 3, 4]] * 3, ",", "\r\n")
+    write_rows(tmp_path / "T" / "p" / "a_time.txt", [[0.5], [0.25], [0.125]])
     (entry,) = discover_trackers(tmp_path)
-    (result,) = load_tracker(entry, _dataset(["b", "a"]))
+    (result,) = load_tracker(entry, toy_dataset(["b", "a"]))
     assert list(result.boxes) == ["b", "a"]
     assert result.boxes["a"].dtype == np.float64 and result.boxes["a"].shape == (3, 4)
     np.testing.assert_array_equal(result.boxes["a"], [[1.5, 2.25, 3, 4]] * 3)
@@ -60,20 +38,20 @@ def test_load_run_returns_float64_boxes_in_dataset_order_with_times(tmp_path):
 
 
 def test_missing_sequences_are_listed_first_ten_and_count(tmp_path):
-    _write(tmp_path / "T" / "seq00.txt", BOX)
+    write_rows(tmp_path / "T" / "seq00.txt", BOX)
     names = [f"seq{i:02d}" for i in range(15)]
     (entry,) = discover_trackers(tmp_path)
     with pytest.raises(ResultsError) as err:
-        load_run(entry.runs[0], _dataset(names))
+        load_run(entry.runs[0], toy_dataset(names))
     msg = str(err.value)
     assert "14 of 15" in msg and "seq01" in msg and "seq10" in msg and "seq11" not in msg and "4 more" in msg
-    result = load_run(entry.runs[0], _dataset(names), allow_missing=True)
+    result = load_run(entry.runs[0], toy_dataset(names), allow_missing=True)
     assert list(result.boxes) == ["seq00"] and result.missing == tuple(names[1:])
 
 
 def test_malformed_file_error_names_file_and_line(tmp_path, both_paths):
-    good = [_write(tmp_path / f"g{i}.txt", BOX) for i in range(3)]
-    bad = _write(tmp_path / "bad.txt", [[1, 2, 3, 4], [1, 2, 3]])
+    good = [write_rows(tmp_path / f"g{i}.txt", BOX) for i in range(3)]
+    bad = write_rows(tmp_path / "bad.txt", [[1, 2, 3, 4], [1, 2, 3]])
     with pytest.raises(FormatError) as err:
         parse_tables([p.read_bytes() for p in [*good, bad]], [*good, bad], backend=Backend(both_paths))
     assert err.value.path == bad and err.value.line == 2
