@@ -18,7 +18,7 @@ from odtrack_eval.datasets import load_dataset
 from odtrack_eval.evaluation import Evaluation, evaluate_folder
 from odtrack_eval.protocols import get_protocol
 from odtrack_eval.report.build import ReportFiles, build_report
-from odtrack_eval.results.inspection import ground_truths, inspect_folder
+from odtrack_eval.results.inspection import inspect_evaluated
 from odtrack_eval.runner import RunConfig, run_tracker
 from odtrack_eval.synth.generator import MANIFEST, SynthOptions, generate
 from odtrack_eval.trackers.registry import resolve_tracker
@@ -63,9 +63,7 @@ def run_demo(options: DemoOptions, say: Callable[[str], None] = print) -> tuple[
         for failure in report.failed:
             say(f"  {failure.name}: {failure.error}")
     evaluation = evaluate_folder(dataset, results, get_protocol("odtrack"), trackers=list(options.trackers))
-    rules = evaluation.protocol.for_benchmark(dataset.tag)
-    inspection = inspect_folder(results, dataset.names, ground_truths(dataset), dataset.tag, dataset.name, rules,
-                                trackers=list(options.trackers))  # fmt: skip
+    inspection = inspect_evaluated(evaluation, results, trackers=list(options.trackers))
     files = build_report(evaluation, options.out, results, inspection=inspection)
     return evaluation, files
 

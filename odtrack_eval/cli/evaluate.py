@@ -57,18 +57,29 @@ def load_for_protocol(
     ``command`` names a command that handles one-pass (OPE-family) protocols only; a VOT protocol
     then gets a clear error instead of a failure deep inside.
     """
-    if protocol is not None:  # a typo or a protocol of the other kind fails before anything is loaded
+    check_protocol(dataset, protocol)
+    ds = load_dataset(dataset, resolve_dataset_root(dataset, root), cache=cache, **options)
+    return ds, resolve_protocol(ds.tag, protocol, command)
+
+
+def check_protocol(dataset: str, protocol: str | None) -> None:
+    """A typo or a protocol of the other kind fails before anything is loaded."""
+    if protocol is not None:
         problem = mismatch(get_protocol(protocol), get_spec(dataset).tag, dataset)
         if problem is not None:
             raise OdtrackEvalError(problem)
-    ds = load_dataset(dataset, resolve_dataset_root(dataset, root), cache=cache, **options)
-    proto = get_protocol(protocol or default_protocol(ds.tag))
+
+
+def resolve_protocol(tag: str, protocol: str | None, command: str | None = None):
+    """The named protocol, or the benchmark's leaderboard one; ``command``: one that handles one-pass
+    protocols only (a VOT protocol then gets a clear error)."""
+    proto = get_protocol(protocol or default_protocol(tag))
     if command is not None and proto.kind != "one-pass":
         raise OdtrackEvalError(
             f"`odtrack-eval {command}` works with the one-pass protocols; for {proto.name} use "
             "`odtrack-eval evaluate` (scores, JSON) or vot-toolkit's `vot report` on the workspace"
         )
-    return ds, proto
+    return proto
 
 
 @app.command()

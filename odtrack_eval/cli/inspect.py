@@ -46,10 +46,9 @@ def inspect(
     Exit status: 0 no tracker refused, 1 some refused, 2 nothing could run (usage, configuration).
     """
     from odtrack_eval.catalog import locate
-    from odtrack_eval.cli.evaluate import load_for_protocol
+    from odtrack_eval.cli.evaluate import check_protocol, load_for_protocol, resolve_protocol
     from odtrack_eval.datasets import get_spec
     from odtrack_eval.errors import OdtrackEvalError
-    from odtrack_eval.protocols import default_protocol, get_protocol, mismatch
     from odtrack_eval.report.inspection import inspection_text
     from odtrack_eval.results.inspection import ground_truths, inspect_folder
 
@@ -61,11 +60,8 @@ def inspect(
         official = spec.official_names()
         if official is None:
             raise OdtrackEvalError(f"{spec.name} has no shipped sequence list: give its folder with --root")
-        if protocol is not None and (problem := mismatch(get_protocol(protocol), spec.tag, dataset)) is not None:
-            raise OdtrackEvalError(problem)
-        proto = get_protocol(protocol or default_protocol(spec.tag))
-        if proto.kind != "one-pass":
-            raise OdtrackEvalError(f"`odtrack-eval inspect` works with the one-pass protocols, not {proto.name}")
+        check_protocol(dataset, protocol)
+        proto = resolve_protocol(spec.tag, protocol, command="inspect")
         names, truths, tag, label = official, None, spec.tag, spec.name
     report = inspect_folder(results, names, truths, tag, label, proto.for_benchmark(tag), trackers=tracker,
                             allow_missing=allow_missing, strict=strict)  # fmt: skip

@@ -92,7 +92,7 @@ def leaderboard(
     table.notes += [f"{ev.dataset.name}: {note}" for ev in evaluations for note in tables.outcome_notes(ev)]
     if fmt is OutputFormat.json:
         doc = documents.table_to_dict(table)
-        doc["refused"] = [{"name": name, "reason": reason} for name, reason in errors.items()]
+        doc["refused"] = documents.refused(errors)
         typer.echo(json.dumps(documents.json_safe(doc), indent=2, allow_nan=False))
     else:
         _print_tables([table], fmt)

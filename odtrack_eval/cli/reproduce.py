@@ -92,7 +92,7 @@ def reproduce(
     if fmt is ReproFormat.json:
         doc = {"dataset": ds.name, "benchmark": ds.tag, "protocol": proto.name,
                "rows": [r.to_dict() for r in rows],
-               "refused": [{"name": name, "reason": reason} for name, reason in ev.errors.items()]}  # fmt: skip
+               "refused": documents.refused(ev.errors)}  # fmt: skip
         if board is not None:
             doc["leaderboard"] = documents.table_to_dict(board)
         typer.echo(json.dumps(documents.json_safe(doc), indent=2, allow_nan=False))
@@ -112,8 +112,7 @@ def _print_paper_table(table: tables.Table, fmt: ReproFormat, ev) -> None:
     """The paper's table in the asked format (HTML: a standalone page; JSON with "refused" and "repaired")."""
     if fmt is ReproFormat.json:
         doc = documents.table_to_dict(table)
-        doc["refused"] = [{"name": name, "reason": reason} for name, reason in ev.errors.items()]
-        doc["repaired"] = [{"name": name, "notes": notes} for name, notes in ev.repairs.items()]
+        doc.update(documents.outcomes(ev))
         typer.echo(json.dumps(documents.json_safe(doc), indent=2, allow_nan=False))
     elif fmt is ReproFormat.html:
         from odtrack_eval.report.html import standalone_page, table_html

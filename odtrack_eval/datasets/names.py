@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable
 from functools import cache
 
-from odtrack_eval.datasets._layout import package_text
+from odtrack_eval.datasets._layout import package_names, package_text
 from odtrack_eval.sequence import canonical_name
 
 __all__ = ["DISPLAY_NAMES", "display_name", "foreign_names", "names_of", "read_list"]
@@ -50,12 +50,10 @@ def display_name(tag: str) -> str:
 
 def read_list(folder: str, file: str, column: str | None = None) -> list[str]:
     """The names of one shipped list in order: a text file with one per line, or a CSV ``column``."""
-    text = package_text(folder, file)
-    if column is not None:
-        names = [row[column].strip() for row in csv.DictReader(io.StringIO(text))]
-    else:
-        names = [line.strip() for line in text.splitlines()]
-    return [n for n in names if n]
+    if column is None:
+        return package_names(folder, file)
+    rows = csv.DictReader(io.StringIO(package_text(folder, file)))
+    return [name for row in rows if (name := row[column].strip())]
 
 
 @cache
@@ -80,6 +78,8 @@ def foreign_names(stems: Iterable[str], tag: str, own: Iterable[str] = ()) -> di
         return {}
     ours = names_of(tag) | own_names
     unknown = [s for s in unknown if s not in ours]
+    if not unknown:  # (a folder of this benchmark's results beyond the evaluated split, e.g. LaSOT's 1400)
+        return {}
     ours_canonical = {canonical_name(n) for n in ours}
     ours_count = sum(canonical_name(s) in ours_canonical for s in stems)
     out: dict[str, list[str]] = {}

@@ -10,7 +10,7 @@ from typing import Any
 from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.report.tables import Table, main_keys
 
-__all__ = ["evaluation_to_dict", "json_safe", "table_to_dict", "table_to_json", "to_json"]
+__all__ = ["evaluation_to_dict", "json_safe", "outcomes", "refused", "table_to_dict", "table_to_json", "to_json"]
 
 
 def table_to_dict(table: Table) -> dict[str, Any]:
@@ -79,11 +79,20 @@ def evaluation_to_dict(
         "num_sequences": len(evaluation.sequence_names),
         **({"ci": ci_settings} if ci_settings else {}),
         "trackers": trackers,
-        "refused": [{"name": name, "reason": reason} for name, reason in evaluation.errors.items()],
-        "repaired": [
-            {"name": name, "notes": notes} for name, notes in evaluation.repairs.items()
-        ],
+        **outcomes(evaluation),
     }
+
+
+def outcomes(evaluation: Any) -> dict[str, list[dict[str, Any]]]:
+    """What every JSON document says besides the scores: ``"refused"`` and ``"repaired"`` trackers."""
+    repairs = getattr(evaluation, "repairs", {})
+    return {"refused": refused(evaluation.errors),
+            "repaired": [{"name": name, "notes": notes} for name, notes in repairs.items()]}  # fmt: skip
+
+
+def refused(errors: dict[str, str]) -> list[dict[str, str]]:
+    """Refused trackers as JSON: ``[{"name", "reason"}]``."""
+    return [{"name": name, "reason": reason} for name, reason in errors.items()]
 
 
 def json_safe(obj: Any) -> Any:

@@ -73,12 +73,10 @@ def write_report(
         index = build_vot_report(evaluation, out_dir, cache=cache)
         return index, f"wrote {index}"
     from odtrack_eval.report.build import build_report
-    from odtrack_eval.results.inspection import ground_truths, inspect_folder
+    from odtrack_eval.results.inspection import inspect_evaluated
 
-    ds = evaluation.dataset
-    rules = evaluation.protocol.for_benchmark(ds.tag)
-    inspection = inspect_folder(results_dir, ds.names, ground_truths(ds), ds.tag, ds.name, rules,
-                                trackers=trackers, allow_missing=allow_missing, strict=strict)  # fmt: skip
+    inspection = inspect_evaluated(evaluation, results_dir, trackers=trackers, allow_missing=allow_missing,
+                                   strict=strict)  # fmt: skip
     files = build_report(evaluation, out_dir, results_dir, cache=cache, paper_names=paper_names, inspection=inspection)
     n_tables = sum(len(v) for v in files.tables.values())
     n_figs = sum(len(v) for v in files.figures.values())

@@ -423,10 +423,12 @@ def benchmark_label(evaluation: Evaluation) -> str:
     """How titles name the evaluated benchmark: its display name (``LaSOT``), with the split where the
     dataset is not the benchmark's standard set (``GOT-10k (got10k-val)``), or what it is when it is not
     the benchmark at all (``LaSOT layout (synthetic, written by odtrack-eval synth)``)."""
+    from odtrack_eval.datasets import REGISTRY
     from odtrack_eval.datasets.names import display_name
 
     ds = evaluation.dataset
     shown = display_name(ds.tag)
     if ds.note:
         return f"{shown} layout ({ds.note})"
-    return shown if ds.name in (ds.tag, "otb100") else f"{shown} ({ds.name})"
+    standard = REGISTRY.get(ds.tag)  # the dataset registered under the benchmark's tag: its standard set
+    return shown if standard is not None and standard.name == ds.name else f"{shown} ({ds.name})"

@@ -8,7 +8,7 @@ from typing import Any
 
 from odtrack_eval.metrics.schema import score
 from odtrack_eval.protocols.multistart import VOT_PROTOCOLS
-from odtrack_eval.report.documents import json_safe
+from odtrack_eval.report.documents import json_safe, refused
 from odtrack_eval.report.tables import Column, Table, benchmark_label, outcome_notes, score_columns
 from odtrack_eval.store import ArrayStore
 from odtrack_eval.vot.analysis import VotEvaluation
@@ -63,7 +63,7 @@ def to_dict(ev: VotEvaluation, tags: bool = False, sequences: bool = False, curv
         "protocol": ev.protocol.name,
         "num_sequences": len(ev.sequence_names),
         "trackers": trackers,
-        "refused": [{"name": name, "reason": reason} for name, reason in ev.errors.items()],
+        "refused": refused(ev.errors),  # (nothing is repaired in multistart analyses)
     }
 
 

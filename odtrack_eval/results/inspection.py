@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from odtrack_eval.results.verdict import STRICT_HINT, Verdict, handling
 from odtrack_eval.sequence import Sequence as DatasetSequence
 
 __all__ = ["KINDS", "Fact", "Inspection", "TrackerInspection", "inspect_entry", "inspect_folder", "number_format",
-           "ground_truths"]
+           "ground_truths", "inspect_evaluated"]
 
 #: Every kind of fact, in report order; ``count`` is a number of files, or of rows for the row kinds.
 KINDS = ("runs", "missing", "foreign", "format", "length", "corners", "offset", "nan", "inf", "negative",
@@ -339,3 +340,14 @@ def inspect_folder(
 def ground_truths(dataset: Iterable[DatasetSequence]) -> dict[str, np.ndarray]:
     """The ground-truth boxes inspection compares with (sequences whose truth is withheld left out)."""
     return {s.name: s.ground_truth for s in dataset if not s.extra.get("first_frame_only")}
+
+
+def inspect_evaluated(
+    evaluation: Any, results_dir: Path, *, trackers: list[str] | None = None, allow_missing: bool = False,
+    strict: bool = False,
+) -> Inspection:
+    """The inspection of the results folder a one-pass ``evaluation`` scored, under the same rules."""
+    ds = evaluation.dataset
+    return inspect_folder(results_dir, ds.names, ground_truths(ds), ds.tag, ds.name,
+                          evaluation.protocol.for_benchmark(ds.tag), trackers=trackers, allow_missing=allow_missing,
+                          strict=strict)  # fmt: skip
