@@ -108,7 +108,7 @@ STAGES = {
     "cache write": ("odtrack_eval.store", "ArrayStore.put"),
     "validation": ("odtrack_eval.evaluation", "validate_run"),
     "preparation + scoring": ("odtrack_eval.evaluation", "run_statistics"),
-    "JSON output": ("odtrack_eval.report.tables", "to_json"),
+    "JSON output": ("odtrack_eval.report.documents", "to_json"),
 }
 
 
