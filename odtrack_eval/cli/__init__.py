@@ -66,6 +66,8 @@ COMMANDS: tuple[CommandEntry, ...] = (
     CommandEntry("vot", "vot", "VOT2020: run trackers from every anchor, or register them with vot-toolkit."),
     CommandEntry("trackers", "trackers", "List the trackers that can be run and describe one."),
     CommandEntry("cache", "cache", "Show or clear the results cache (evaluations and plots, keyed by content)."),
+    CommandEntry("show", "show", "Pictures of results: speed against accuracy, per-frame timelines, frame grids, "
+                 "videos, attention."),
 )  # fmt: skip
 
 #: Modules that define commands; each does ``from odtrack_eval.cli import app`` and decorates.
