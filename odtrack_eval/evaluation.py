@@ -29,9 +29,10 @@ from odtrack_eval.backend import Backend, choose_backend
 from odtrack_eval.datasets.names import display_name
 from odtrack_eval.errors import OdtrackEvalError, ResultsError, RuleRefusal
 from odtrack_eval.hashing import KeyBuilder, source_digest
-from odtrack_eval.metrics.aggregation import OPEResult, tracking_fps
+from odtrack_eval.metrics.aggregation import OPEResult
 from odtrack_eval.metrics.ope import RUN_KEYS, run_statistics
 from odtrack_eval.metrics.preparation import TruthCache
+from odtrack_eval.metrics.speed import SPEED_FIELDS, Speed, speed_of
 from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.layout import TrackerRuns
@@ -270,9 +271,9 @@ def _evaluate_entry(
     return _result(entry, outcome, listings, c.protocol, names)
 
 
-#: What scoring one entry yields: per-run statistics, frames per second (None: no time files), and
-#: the warning findings as (run, file, kind, message, line, count).
-_Outcome = tuple[list[dict[str, np.ndarray]], float | None, list[tuple[int, int, str, str, int | None, int | None]]]
+#: What scoring one entry yields: per-run statistics, the speed (None: no time files), and the warning
+#: findings as (run, file, kind, message, line, count).
+_Outcome = tuple[list[dict[str, np.ndarray]], Speed | None, list[tuple[int, int, str, str, int | None, int | None]]]
 
 
 def _score_entry(listings: list[RunListing], tables: list[np.ndarray], context: _Context) -> _Outcome:
@@ -296,14 +297,14 @@ def _score_entry(listings: list[RunListing], tables: list[np.ndarray], context: 
             stats += run_statistics(context.truths, [boxes], context.protocol, context.backend, context.shared)
         except RuleRefusal as refusal:  # name the file the rule refused
             raise refusal.at(listing.box_paths[listing.order.index(refusal.sequence)]) from None
-    return stats, tracking_fps(times), findings
+    return stats, speed_of(times), findings
 
 
 def _result(entry: TrackerRuns, outcome: _Outcome, listings: list[RunListing], protocol: Protocol,
             names: list[str]) -> tuple[OPEResult, list[Finding]]:  # fmt: skip
     """The tracker's result and findings; file paths come from this run's listing, never from the cache."""
-    stats, fps, findings = outcome
-    result = OPEResult.from_runs(entry.name, protocol, names, stats, fps)
+    stats, speed, findings = outcome
+    result = OPEResult.from_runs(entry.name, protocol, names, stats, speed)
     located = [
         Finding(kind, listings[r].box_paths[i] if i >= 0 else listings[r].run.folder, message, line, count)  # type: ignore[arg-type]
         for r, i, kind, message, line, count in findings
@@ -311,8 +312,9 @@ def _result(entry: TrackerRuns, outcome: _Outcome, listings: list[RunListing], p
     return result, located
 
 
-def _encode(stats: list[dict[str, np.ndarray]], fps: float | None, findings: list) -> list[np.ndarray]:
-    arrays = [np.array([len(stats), np.nan if fps is None else fps])]
+def _encode(stats: list[dict[str, np.ndarray]], speed: Speed | None, findings: list) -> list[np.ndarray]:
+    no_speed = np.full(len(SPEED_FIELDS), np.nan)
+    arrays = [np.concatenate([[len(stats), speed is not None], no_speed if speed is None else speed.to_array()])]
     for run in stats:
         arrays += [run[k] for k in RUN_KEYS]
     arrays.append(np.array([[r, i, -1 if line is None else line, -1 if count is None else count]
@@ -325,7 +327,9 @@ def _encode(stats: list[dict[str, np.ndarray]], fps: float | None, findings: lis
 def _decode(arrays: tuple[np.ndarray, ...], num_runs: int, names: list[str]) -> _Outcome | None:
     """Inverse of :func:`_encode`; None where the entry does not fit this evaluation."""
     head = arrays[0]
-    if int(head[0]) != num_runs or len(arrays) != 1 + num_runs * len(RUN_KEYS) + 3:
+    if len(head) != 2 + len(SPEED_FIELDS) or int(head[0]) != num_runs:
+        return None
+    if len(arrays) != 1 + num_runs * len(RUN_KEYS) + 3:
         return None
     stats = []
     for r in range(num_runs):
@@ -338,8 +342,8 @@ def _decode(arrays: tuple[np.ndarray, ...], num_runs: int, names: list[str]) -> 
         (int(r), int(i), str(k), str(m), None if line < 0 else int(line), None if count < 0 else int(count))
         for (r, i, line, count), k, m in zip(ints.tolist(), kinds.tolist(), messages.tolist(), strict=True)
     ]
-    fps = float(head[1])
-    return stats, None if np.isnan(fps) else fps, findings
+    speed = Speed.from_array(head[2:]) if head[1] else None
+    return stats, speed, findings
 
 
 def _run_id_warnings(entry: TrackerRuns) -> list[str]:

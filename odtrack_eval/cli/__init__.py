@@ -58,6 +58,9 @@ COMMANDS: tuple[CommandEntry, ...] = (
                  "Wilcoxon p, wins/ties/losses."),
     CommandEntry("reproduce", "reproduce", "Compare computed scores with the published numbers "
                  "(odtrack_eval/data/published)."),
+    CommandEntry("profile", "profile", "Model-only latency of a tracker's network (warm-up, then N timed batch-1 "
+                 "calls; CUDA events on a GPU),\nits parameters, FLOPs and peak memory, measured the same way for "
+                 "every tracker that has a network."),
     CommandEntry("demo", "demo", "Generate a synthetic LaSOT-layout benchmark, run baseline trackers on it in "
                  "parallel, evaluate them\nwith the ODTrack protocol and write a report (tables, plots, index.html)."),
     CommandEntry("leaderboard", "leaderboard", "Several benchmarks side by side, like the ODTrack paper's Table 2 "

@@ -128,6 +128,14 @@ def evaluate(
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the --ci bootstrap.")] = 0,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
+    speed: Annotated[
+        bool,
+        typer.Option(
+            "--speed",
+            help="Also report speed from the _time.txt files: FPS (frame 0 excluded), initialisation time, latency "
+            "p50/p95/p99, and how the times were taken (run manifest: device, batch, precision).",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R).
 
@@ -154,6 +162,8 @@ def evaluate(
             err=True,
             fg=typer.colors.YELLOW,
         )
+    if speed and proto.kind != "one-pass":
+        raise OdtrackEvalError(f"--speed works with the one-pass protocols, not {proto.name}")
     cis = None
     if ci:
         from odtrack_eval.metrics.schema import ci_keys
@@ -166,13 +176,21 @@ def evaluate(
                 f"{proto.name!r} ({getattr(proto, 'aggregation', proto.kind)}) has none"
             )
         cis = {r.tracker: score_cis(r, keys, seed=seed) for r in ev.results}
+    timings = None
+    if speed:
+        from odtrack_eval.report import speed as speed_report
+
+        timings = speed_report.timings(ev, results)
     if fmt is OutputFormat.json:
         settings = {"level": 0.95, "method": "percentile bootstrap over sequences", "resamples": CI_RESAMPLES,
                     "seed": seed} if cis else None  # fmt: skip
+        blocks = speed_report.speed_block(ev, timings) if timings is not None else None
         typer.echo(evaluation_json(ev, attributes=attributes, per_sequence=per_sequence, cis=cis,
-                                   ci_settings=settings))  # fmt: skip
+                                   ci_settings=settings, speed=blocks))  # fmt: skip
     else:
         extra = []
+        if timings is not None:
+            extra.append(speed_report.speed_table(ev, timings, speed_report.baseline_trackers(ev, timings)))
         if cis:
             title = (f"95% confidence intervals over the {len(ev.sequence_names)} sequences (bootstrap, "
                      f"{CI_RESAMPLES:,} resamples, seed {seed})")  # fmt: skip

@@ -14,10 +14,11 @@ import numpy as np
 
 from odtrack_eval.metrics.preparation import METRICS
 from odtrack_eval.metrics.schema import SCORES
+from odtrack_eval.metrics.speed import Speed
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.sequence import Dataset
 
-__all__ = ["OPEResult", "tracking_fps", "read_out"]
+__all__ = ["OPEResult", "read_out"]
 
 
 def read_out(curve: np.ndarray, grid: np.ndarray, how: str, at: float | None) -> float:
@@ -48,8 +49,8 @@ class OPEResult:
     success_counts: np.ndarray | None = None
     iou_sum: np.ndarray | None = None
     iou_count: np.ndarray | None = None
-    #: Tracking speed from the ``_time.txt`` files (see :func:`tracking_fps`), None without them.
-    fps: float | None = None
+    #: Tracking speed from the ``_time.txt`` files (:mod:`.speed`), None without them.
+    speed: Speed | None = None
 
     #: Keys of the per-run statistics in :attr:`run_curves` besides the metric curves.
     RUN_STAT_KEYS = ("success_counts", "frames", "iou_sum", "iou_count")
@@ -61,7 +62,7 @@ class OPEResult:
         protocol: Protocol,
         sequence_names: list[str],
         runs: Sequence[Mapping[str, np.ndarray]],
-        fps: float | None = None,
+        speed: Speed | None = None,
     ) -> OPEResult:
         """Combine per-run statistics (each: the three metric curves plus :attr:`RUN_STAT_KEYS`):
         curves are averaged over runs (pytracking ``merge_results``), frame statistics are summed
@@ -79,13 +80,18 @@ class OPEResult:
             success_counts=np.sum([r["success_counts"] for r in runs], axis=0),
             iou_sum=np.sum([r["iou_sum"] for r in runs], axis=0),
             iou_count=np.sum([r["iou_count"] for r in runs], axis=0),
-            fps=fps,
+            speed=speed,
         )
+
+    @property
+    def fps(self) -> float | None:
+        """Frames per second (:mod:`.speed`), None without time files."""
+        return None if self.speed is None else self.speed.fps
 
     def per_run(self) -> list[OPEResult]:
         """One single-run result per run (for spreads over runs)."""
         return [
-            OPEResult.from_runs(self.tracker, self.protocol, self.sequence_names, [r], self.fps)
+            OPEResult.from_runs(self.tracker, self.protocol, self.sequence_names, [r], self.speed)
             for r in self.run_curves
         ]
 
@@ -145,15 +151,3 @@ class OPEResult:
                 continue
             out[code] = {**self.scores(names), "num_sequences": len(names)}
         return out
-
-
-def tracking_fps(times: Sequence[np.ndarray]) -> float | None:
-    """Frames per second as the got10k toolkit reports it: per sequence the mean of 1/t over frames
-    with a positive time (frame 0 included, as written by the tracker), then the mean over sequences."""
-    speeds = []
-    for t in times:
-        t = np.asarray(t, dtype=np.float64).ravel()
-        t = t[np.isfinite(t) & (t > 0)]
-        if len(t):
-            speeds.append(float(np.mean(1.0 / t)))
-    return float(np.mean(speeds)) if speeds else None

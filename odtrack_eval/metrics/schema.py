@@ -98,7 +98,15 @@ SCORES: dict[str, Score] = {
         Score("accuracy", "A", "accuracy (VOT)", decimals=3, unit="", headline=True, axis_label="accuracy"),
         Score("robustness", "R", "robustness (VOT)", decimals=3, unit="", headline=True,
               axis_label="robustness"),
-        Score("fps", "FPS", "frames per second from the time files", decimals=1, unit="frames/s"),
+        Score("fps", "FPS", "tracked frames per second (time files, frame 0 excluded)", decimals=1,
+              unit="frames/s", axis_label="speed"),
+        Score("init_ms", "Init ms", "initialisation time (median over sequences)", higher_is_better=False,
+              decimals=1, unit="ms"),
+        Score("p50_ms", "p50 ms", "median per-frame latency", higher_is_better=False, decimals=1, unit="ms"),
+        Score("p95_ms", "p95 ms", "95th percentile of the per-frame latency", higher_is_better=False, decimals=1,
+              unit="ms"),
+        Score("p99_ms", "p99 ms", "99th percentile of the per-frame latency", higher_is_better=False, decimals=1,
+              unit="ms"),
     )
 }  # fmt: skip
 

@@ -30,6 +30,7 @@ from odtrack_eval.report.published import (
 )
 from odtrack_eval.results import discover_trackers
 from odtrack_eval.results.inspection import Inspection
+from odtrack_eval.results.manifests import read_manifest
 from odtrack_eval.store import ArrayStore
 
 TABLE_FORMATS = {
@@ -78,7 +79,7 @@ def _runs_info(evaluation: Evaluation, results_dir: Path | None) -> list[dict]:
             continue
         manifests = []
         for run in e.runs:
-            found = html_report.read_manifest(run.folder)
+            found = read_manifest(run.folder)
             if found is not None and all(str(found[0]) != m[0] for m in manifests):
                 manifests.append((str(found[0]), html_report.manifest_summary(found[1])))
         out.append({"tracker": r.tracker, "folder": str(e.folder), "layout": e.layout, "num_runs": r.num_runs,

@@ -56,15 +56,19 @@ def evaluation_to_dict(
     sequences: bool = False,
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
     ci_settings: dict[str, Any] | None = None,
+    speed: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The CLI's JSON document: values in percent, unrounded (``ci95``: tracker -> metric -> [low, high];
-    ``ci_settings``: how they were made, e.g. resamples and seed, under ``"ci"``)."""
+    ``ci_settings``: how they were made, e.g. resamples and seed, under ``"ci"``; ``speed``: tracker -> its
+    ``"speed"`` block, :func:`odtrack_eval.report.speed.speed_block`)."""
     trackers = []
     keys = main_keys(evaluation)
     for r in evaluation.results:
         entry: dict[str, Any] = {"name": r.tracker, **r.scores()}
         if cis is not None and r.tracker in cis:
             entry["ci95"] = {m: list(v) for m, v in cis[r.tracker].items()}
+        if speed is not None and r.tracker in speed:
+            entry["speed"] = speed[r.tracker]
         if attributes:
             entry["attributes"] = {
                 code: {k: v[k] for k in (*keys, "num_sequences")}
@@ -112,6 +116,7 @@ def to_json(
     sequences: bool = False,
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
     ci_settings: dict[str, Any] | None = None,
+    speed: dict[str, dict[str, Any]] | None = None,
 ) -> str:
-    doc = evaluation_to_dict(evaluation, attributes, sequences, cis, ci_settings)
+    doc = evaluation_to_dict(evaluation, attributes, sequences, cis, ci_settings, speed)
     return json.dumps(json_safe(doc), indent=2, allow_nan=False)

@@ -22,9 +22,6 @@ from odtrack_eval.report.tables import Table, _fmt, benchmark_label
 if TYPE_CHECKING:
     from odtrack_eval.vot.analysis import VotEvaluation
 
-#: Manifest file names written next to result files (the runner's, and a generic one).
-MANIFEST_NAMES = ("run_manifest.json", "manifest.json")
-
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:2em auto;
 max-width:1100px;padding:0 1em;color:#222}
@@ -50,19 +47,6 @@ class FigureRef:
     png: Path
     others: dict[str, Path] = field(default_factory=dict)
     caption: str = ""
-
-
-def read_manifest(folder: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The run manifest in ``folder`` (or its parent, for ``<param>/<dataset>/`` layouts), if any."""
-    for base in (folder, folder.parent):
-        for name in MANIFEST_NAMES:
-            path = base / name
-            if path.is_file():
-                try:
-                    return path, json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    return path, {"error": "unreadable or invalid JSON"}
-    return None
 
 
 def manifest_summary(data: Mapping[str, Any]) -> dict[str, str]:

@@ -40,6 +40,7 @@ def evaluation_json(
     per_sequence: bool = False,
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
     ci_settings: dict[str, Any] | None = None,
+    speed: dict[str, dict[str, Any]] | None = None,
 ) -> str:
     """The ``evaluate --format json`` document (``"refused"`` lists refused trackers in both kinds)."""
     if evaluation.protocol.kind == "multistart":
@@ -49,7 +50,7 @@ def evaluation_json(
     from odtrack_eval.report import documents
 
     return documents.to_json(evaluation, attributes=attributes, sequences=per_sequence, cis=cis,
-                             ci_settings=ci_settings)  # fmt: skip
+                             ci_settings=ci_settings, speed=speed)  # fmt: skip
 
 
 def write_report(

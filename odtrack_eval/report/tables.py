@@ -63,8 +63,9 @@ def score_columns(keys: SequenceABC[str]) -> tuple[Column, ...]:
 #: Keys of :meth:`OPEResult.scores` under the OPE protocols (the default protocol's, in its order).
 SCORE_KEYS = get_protocol(DEFAULT_PROTOCOL).metrics
 OPE_COLUMNS = score_columns(SCORE_KEYS)
-#: Speed is shown, never ranked: a tracker that does nothing (``static``) would be the "best".
-FPS_COLUMN = Column.from_score(SCORES["fps"], ranked=False)
+#: Speed; ranked, except for baselines (:func:`odtrack_eval.report.speed.baseline_trackers`): a tracker that
+#: does nothing (``static``) would be the "best".
+FPS_COLUMN = Column.from_score(SCORES["fps"])
 
 
 def protocol_columns(evaluation: Evaluation) -> tuple[Column, ...]:
@@ -94,6 +95,8 @@ class Table:
     rank_across_row: bool = False
     #: What the rows are (the first column's header).
     row_label: str = "Tracker"
+    #: (row, column key) of cells left out of the ranking (a baseline's speed).
+    unranked: set[tuple[str, str]] = field(default_factory=set)
 
     def dagger(self, name: str, key: str, mark: str = "†") -> str:
         """``mark`` for a flagged cell, else ""."""
@@ -106,14 +109,16 @@ class Table:
         if self.rank_across_row:
             ranked = [c for c in self.columns if c.ranked]
             for name, vals in self.rows:
-                finite = [(vals[c.key], c) for c in ranked if _finite(vals.get(c.key))]
+                finite = [(vals[c.key], c) for c in ranked if _finite(vals.get(c.key)) and (name, c.key) not in
+                          self.unranked]  # fmt: skip
                 if len(finite) < 2:
                     continue
                 uniq = sorted({round(v, 6) for v, _ in finite}, reverse=ranked[0].higher_is_better)
                 out[name] = {c.key: uniq.index(round(v, 6)) + 1 for v, c in finite}
             return out
         for col in (c for c in self.columns if c.ranked):
-            vals = [(v[col.key], n) for n, v in self.rows if _finite(v.get(col.key))]
+            vals = [(v[col.key], n) for n, v in self.rows if _finite(v.get(col.key)) and (n, col.key) not in
+                    self.unranked]  # fmt: skip
             uniq = sorted({round(v, 6) for v, _ in vals}, reverse=col.higher_is_better)
             for v, n in vals:
                 out[n][col.key] = uniq.index(round(v, 6)) + 1
@@ -157,11 +162,16 @@ def run_spreads(result: OPEResult, keys: SequenceABC[str] | None = None) -> dict
 
 
 def ope_table(
-    evaluation: Evaluation, columns: SequenceABC[Column] | None = None, fps: bool = False, spread: bool = True
+    evaluation: Evaluation,
+    columns: SequenceABC[Column] | None = None,
+    fps: bool = False,
+    spread: bool = True,
+    baselines: SequenceABC[str] | set[str] | None = None,
 ) -> Table:
     """Leaderboard sorted by the protocol's first score (AUC, or AO). ``columns`` default to the
     protocol's scores; ``fps`` adds the speed column (from the ``_time.txt`` files) when at least one
-    tracker has times; ``spread`` shows mean ± std (min–max) over runs for multi-run trackers."""
+    tracker has times, never marked for ``baselines`` (default: those the tracker registry marks);
+    ``spread`` shows mean ± std (min–max) over runs for multi-run trackers."""
     columns = protocol_columns(evaluation) if columns is None else tuple(columns)
     first = evaluation.protocol.metrics[0]
     rows = [(r.tracker, r.scores()) for r in evaluation.results]
@@ -174,6 +184,12 @@ def ope_table(
     title = (f"{benchmark_label(evaluation)} ({len(evaluation.sequence_names)} sequences), protocol "
              f"{evaluation.protocol.name}")  # fmt: skip
     table = Table(title, tuple(cols), rows)
+    if FPS_COLUMN in cols:
+        if baselines is None:
+            from odtrack_eval.report.speed import baseline_trackers
+
+            baselines = baseline_trackers(evaluation)
+        table.unranked = {(name, FPS_COLUMN.key) for name in baselines}
     if spread:
         table.spreads = {r.tracker: sp for r in evaluation.results if (sp := run_spreads(r, [c.key for c in columns]))}
         if table.spreads:

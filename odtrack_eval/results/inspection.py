@@ -224,10 +224,11 @@ def _content_facts(out: TrackerInspection, listings: list[RunListing], parsed: l
         out.facts.append(Fact("offset", offset[1], offset[0]))
         _judge(out, "suspect", f"{listings[0].run.folder}: {offset[0]}", strict)
     if times:
-        from odtrack_eval.metrics.aggregation import tracking_fps
+        from odtrack_eval.metrics.speed import speed_of
 
-        fps = tracking_fps(times)
-        speed = f"{fps:.1f} FPS over all frames" if fps is not None else "no usable times"
+        found = speed_of(times)
+        speed = (f"{found.fps:.1f} FPS over {found.frames} tracked frames (frame 0 excluded)" if found is not None
+                 else "no usable times")  # fmt: skip
         out.facts.append(Fact("times", len(times), f"{len(times)} time files: {speed}"))
     else:
         out.facts.append(Fact("times", 0, "no time files (no FPS)"))

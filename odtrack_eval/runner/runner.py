@@ -19,10 +19,12 @@ from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.runner.claims import ClaimingTasks, Claims
 from odtrack_eval.runner.manifest import RunManifest
 from odtrack_eval.runner.parallel import run_pool, run_serial
+from odtrack_eval.runner.profiling import latest_profile
 from odtrack_eval.runner.progress import RunProgress
 from odtrack_eval.runner.storage import ResultWriter, is_done, remove_stale_temp_files, results_dir
 from odtrack_eval.runner.tasks import BATCH_TIMING_PROTOCOL, SequenceFailure, SequenceOutput, SequenceTask, make_task
 from odtrack_eval.sequence import Dataset
+from odtrack_eval.system import device_model
 from odtrack_eval.trackers.definition import TrackerDefinition
 
 BACKENDS = ("local", "ray")
@@ -198,11 +200,13 @@ def run_tracker(
                 "address": config.address,
                 "workers": config.workers,
                 "devices": list(config.devices),
+                "device_models": {d: device_model(d) for d in dict.fromkeys(config.devices)},
                 "batch": config.batch,
                 **({"timing_protocol": BATCH_TIMING_PROTOCOL} if config.batch > 1 else {}),
                 "selected_sequences": names or None,
                 "skipped_already_done": len(report.skipped),
                 "stale_temp_files_removed": len(removed),
+                **({"profile": profile} if (profile := latest_profile(definition, config.devices[0])) else {}),
             },
         )
     except OSError as exc:

@@ -7,6 +7,8 @@ Images are RGB ``uint8`` arrays of shape (H, W, 3). Boxes are ``[x, y, w, h]`` f
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -48,3 +50,21 @@ class BatchTracker(Protocol):
     def initialize(self, image: np.ndarray, info: dict[str, Any]) -> Any: ...
 
     def track(self, pairs: list[tuple[np.ndarray, Any]]) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class NetworkCall:
+    """What ``odtrack-eval profile`` times for a tracker with a network: one batch-1 forward pass on inputs
+    prepared once (no image reading, cropping or post-processing: model-only latency, the same way for
+    every tracker). A tracker offers it with a ``network_call()`` method.
+
+    ``forward`` runs the pass and returns what the network returns (the profiler synchronises the device);
+    ``flops`` is the pass's floating-point operations (a multiply-add counts 2) where the tracker can count
+    them; ``inputs`` says what the pass is fed, for the record.
+    """
+
+    module: Any
+    forward: Callable[[], Any]
+    device: str
+    flops: int | None = None
+    inputs: str = ""

@@ -7,6 +7,7 @@ data, not code. Format::
     name = "opencv-csrt"                      # the name users type
     implementation = "odtrack_eval.trackers.baselines:opencv_tracker"
     description = "OpenCV CSRT (CPU)"         # optional
+    baseline = true                           # optional: no learned model (never marked fastest)
     checkpoint = "${ODTRACK_CKPT}/odtrack_b256.pth"   # optional; ~ and $VARS expanded,
                                               # relative paths are relative to this file
     [parameters]                              # keyword arguments of the factory
@@ -34,7 +35,7 @@ try:  # Python >= 3.11
 except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-_TOP_KEYS = ("name", "implementation", "description", "checkpoint", "parameters", "results")
+_TOP_KEYS = ("name", "implementation", "description", "checkpoint", "parameters", "results", "baseline")
 _RESULT_KEYS = ("tracker", "param")
 _IMPLEMENTATION = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -63,6 +64,8 @@ class TrackerDefinition:
     source: str = ""
     #: The checkpoint came from the command line (``--checkpoint``), not the definition file.
     checkpoint_given: bool = field(default=False, compare=False)
+    #: A baseline (static, OpenCV trackers): a lower bound, not a method; its speed is never marked best.
+    baseline: bool = False
 
     def __post_init__(self) -> None:
         if not self.results_tracker:
@@ -101,6 +104,7 @@ class TrackerDefinition:
             "description": self.description,
             "results": {"tracker": self.results_tracker, "param": self.results_param},
             "source": self.source,
+            "baseline": self.baseline,
         }
 
 
@@ -159,6 +163,9 @@ def definition_from_mapping(data: Mapping[str, Any], path: Path) -> TrackerDefin
     description = data.get("description", "")
     if not isinstance(description, str):
         raise fail("description", "'description' is not a string", 'description = "..."')
+    baseline = data.get("baseline", False)
+    if not isinstance(baseline, bool):
+        raise fail("baseline", "'baseline' is not true or false", "baseline = true")
     checkpoint = data.get("checkpoint")
     if checkpoint is not None and (not isinstance(checkpoint, str) or not checkpoint):
         raise fail("checkpoint", "'checkpoint' is not a non-empty string", 'checkpoint = "path/to/file.pth"')
@@ -171,6 +178,7 @@ def definition_from_mapping(data: Mapping[str, Any], path: Path) -> TrackerDefin
         results_tracker=results.get("tracker", name),
         results_param=results.get("param", "default"),
         source=str(path),
+        baseline=baseline,
     )
 
 

@@ -12,22 +12,29 @@ from typing import Any
 
 import pytest
 
+from odtrack_eval.metrics.speed import Speed
 from odtrack_eval.report import plots, tables
 from tests._report_data import real_evaluation
 
 
 def _with_speeds(ev, speeds: dict[str, float]):
-    return dataclasses.replace(ev, results=[dataclasses.replace(r, fps=speeds[r.tracker]) for r in ev.results])
+    def speed(fps: float) -> Speed:
+        return Speed(fps, 1.0, 1.0, 1.0, 1.0, 100, 1)
+
+    return dataclasses.replace(ev, results=[dataclasses.replace(r, speed=speed(speeds[r.tracker])) for r in ev.results])
 
 
-def test_speed_is_shown_but_never_ranked() -> None:
+def test_a_baselines_speed_is_shown_but_never_marked() -> None:
+    """The static tracker's 2,330,656 FPS was marked best (issue 17): a baseline's speed is never ranked."""
     ev = _with_speeds(real_evaluation("otb100"), {"SiamFC-3s": 2_330_656.0, "cfnet-conv2": 75.0})
-    table = tables.ope_table(ev, fps=True)
+    table = tables.ope_table(ev, fps=True, baselines={"SiamFC-3s"})
     assert tables.FPS_COLUMN in table.columns
-    assert all(tables.FPS_COLUMN.key not in r for r in table.ranks().values())
+    assert table.ranks()["SiamFC-3s"].get("fps") is None and table.ranks()["cfnet-conv2"]["fps"] == 1
     text = tables.to_text(table)
-    assert "2330656.0 " not in text and "2330656.0*" not in text  # (no mark after the speed)
+    assert "2330656.0" in text and "2330656.0*" not in text and "75.0*" in text
     assert "\\textbf{2330656.0}" not in tables.to_latex(table) and "**2330656.0**" not in tables.to_markdown(table)
+    # without baselines the faster tracker is marked
+    assert "2330656.0*" in tables.to_text(tables.ope_table(ev, fps=True, baselines=()))
 
 
 def test_per_sequence_table_marks_the_best_tracker_of_each_sequence() -> None:

@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from odtrack_eval.trackers.base import Tracker
+from odtrack_eval.trackers.base import NetworkCall, Tracker
 from odtrack_eval.trackers.odtrack.checkpoint import CheckpointInfo, load_state_dict_checked, read_state_dict
 from odtrack_eval.trackers.odtrack.config import OdtrackConfig, OdtrackConfigError, ctr_point_index, get_config
 from odtrack_eval.trackers.odtrack.model import ODTrackNet, build_model
@@ -318,6 +318,33 @@ class ODTrackTracker(Tracker):
     def batched(self) -> BatchedODTrack:
         """The same network stepping many sequences at once (``odtrack-eval run --batch K``)."""
         return BatchedODTrack(self.engine)
+
+    def network_call(self) -> NetworkCall:
+        """One steady-state search frame at batch 1 (``odtrack-eval profile``): the first template plus
+        ``template_number`` from the history, a carried temporal token, candidate elimination as configured,
+        under this tracker's precision and attention settings; inputs are random normalised crops."""
+        from odtrack_eval.trackers.odtrack.model import flop_counts
+
+        eng, cfg = self.engine, self.cfg
+        n_t = cfg.template_number + 1
+        gen = torch.Generator().manual_seed(0)
+        crops = [torch.randn(1, 3, cfg.template_size, cfg.template_size, generator=gen).to(eng.device)
+                 for _ in range(n_t)]  # fmt: skip
+        search = torch.randn(1, 3, cfg.search_size, cfg.search_size, generator=gen).to(eng.device)
+        token = torch.randn(1, cfg.token_len, cfg.embed_dim, generator=gen).to(eng.device)
+        ce_rows = None
+        if eng._ctr_offset is not None:
+            ce_rows = torch.tensor([[t * cfg.feat_size_t**2 + eng._ctr_offset for t in range(n_t)]], device=eng.device)
+
+        def forward() -> Any:
+            with eng._numeric_mode():
+                if eng.options.compile == "reduce-overhead":
+                    torch.compiler.cudagraph_mark_step_begin()
+                return eng._forward(crops, search, token, ce_rows)
+
+        inputs = (f"{n_t} templates of {cfg.template_size} px, search {cfg.search_size} px, temporal token; "
+                  f"precision {eng.options.precision}, attention {eng.options.attention}")  # fmt: skip
+        return NetworkCall(eng.model, forward, str(eng.device), int(flop_counts(cfg)["total"]), inputs)
 
     def manifest(self) -> dict[str, Any]:
         """Variant, options and checkpoint provenance for the run manifest."""

@@ -1,0 +1,73 @@
+"""`odtrack-eval profile` (issue 17): model-only latency, parameters, FLOPs, peak memory, kept for later runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from odtrack_eval.cli import _load_commands, app
+from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.runner import RunConfig, run_tracker
+from odtrack_eval.runner.profiling import latest_profile, profile_tracker, save_profile
+from odtrack_eval.synth import SynthOptions, generate, load_synth
+from odtrack_eval.trackers.registry import resolve_tracker
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture()
+def profiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "profiles"
+    monkeypatch.setenv("ODTRACK_EVAL_PROFILES", str(folder))
+    return folder
+
+
+def test_profile_of_the_tiny_odtrack_counts_its_own_network(profiles: Path) -> None:
+    from odtrack_eval.trackers.odtrack.config import get_config
+    from odtrack_eval.trackers.odtrack.model import flop_counts, parameter_counts
+
+    record = profile_tracker(resolve_tracker("odtrack-test"), "cpu", warmup=1, iterations=5)
+    cfg = get_config("odtrack-test")
+    assert record["parameters"] == parameter_counts(cfg)["total"]  # (counted on a meta-device build)
+    assert record["flops"] == flop_counts(cfg)["total"]
+    assert record["iterations"] == 5 and record["device"] == "cpu" and record["peak_memory_bytes"] > 0
+    assert record["p50_ms"] <= record["p95_ms"] <= record["p99_ms"]
+    assert record["fps"] == pytest.approx(1000.0 / record["mean_ms"])
+
+
+def test_a_saved_profile_goes_into_the_manifest_of_a_later_run(profiles: Path, tmp_path: Path) -> None:
+    definition = resolve_tracker("odtrack-test")
+    record = profile_tracker(definition, "cpu", warmup=0, iterations=2)
+    path = save_profile(record)
+    assert path.parent == profiles and latest_profile(definition, "cpu") == record
+    ds = load_synth(generate(tmp_path / "synth", SynthOptions(sequences=1, frames=4, seed=3)))
+    report = run_tracker(definition, ds, RunConfig(tmp_path / "results", progress=False))
+    session = json.loads(report.manifest_path.read_text())["sessions"][-1]
+    assert session["profile"] == record
+    assert session["device_models"]["cpu"]  # the processor's name
+
+
+def test_a_profile_of_other_parameters_is_not_taken(profiles: Path) -> None:
+    definition = resolve_tracker("odtrack-test")
+    save_profile({**profile_tracker(definition, "cpu", warmup=0, iterations=1),
+                  "definition": {"implementation": definition.implementation, "parameters": {"x": 1}}})  # fmt: skip
+    assert latest_profile(definition, "cpu") is None
+
+
+def test_a_tracker_without_a_network_is_told_so(profiles: Path) -> None:
+    with pytest.raises(OdtrackEvalError, match="no network to profile"):
+        profile_tracker(resolve_tracker("static"), "cpu", iterations=1)
+    _load_commands()
+    out = CliRunner().invoke(app, ["profile", "static", "-n", "1"])
+    assert out.exit_code != 0
+
+
+def test_profile_command_prints_and_saves(profiles: Path) -> None:
+    _load_commands()
+    out = CliRunner().invoke(app, ["profile", "odtrack-test", "--warmup", "0", "-n", "2"])
+    assert out.exit_code == 0, out.output
+    assert "parameters" in out.stdout and "GFLOPs" in out.stdout and "saved" in out.stdout
+    assert len(list(profiles.glob("odtrack-test@*.json"))) == 1
