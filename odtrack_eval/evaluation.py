@@ -35,6 +35,7 @@ from odtrack_eval.metrics.preparation import TruthCache
 from odtrack_eval.metrics.speed import SPEED_FIELDS, Speed, speed_of
 from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
+from odtrack_eval.realtime import estimate_boxes, realtime_label
 from odtrack_eval.results.layout import TrackerRuns
 from odtrack_eval.results.listing import RunListing, foreign_refusal, list_run, listed_bytes, missing_message
 from odtrack_eval.results.reader import file_parser, run_results
@@ -67,6 +68,7 @@ EVALUATION_CODE = (
     "odtrack_eval.protocols",
     "odtrack_eval.boxes",
     "odtrack_eval.errors",
+    "odtrack_eval.realtime",
 )
 _STORE_KIND = "ope"
 #: The key of the code that runs: hashed when this module is imported (a file edited on disk later must
@@ -105,8 +107,13 @@ def evaluate_folder(
     cache: StoreOption = True,
     backend: Backend | None = None,
     strict: bool = False,
+    realtime: float | None = None,
 ) -> Evaluation:
     """Evaluate the trackers in ``results_dir`` (one folder per tracker) on ``dataset``.
+
+    ``realtime``: score the real-time estimate at this frame rate instead (:func:`odtrack_eval.realtime.
+    estimate_boxes`: offline boxes and times replayed on the virtual clock); every tracker's name then says
+    ``(real-time N fps, estimate)``, and a tracker without a time file for every sequence is refused.
 
     ``strict``: refuse every tracker whose results the protocol would repair or that look wrong
     (corners); otherwise those are scored and :attr:`Evaluation.repairs` says how.
@@ -147,7 +154,8 @@ def evaluate_folder(
     else:
         evaluated = dataset
     out.backend = backend or choose_backend(listed_bytes(listing for _, listings in usable for listing in listings))
-    context = _context(truths_of(evaluated), protocol.for_benchmark(dataset.tag), out.backend, resolve_store(cache))
+    context = _context(truths_of(evaluated), protocol.for_benchmark(dataset.tag), out.backend, resolve_store(cache),
+                       realtime)  # fmt: skip
     for entry, listings in usable:
         try:
             result, findings = _evaluate_entry(entry, listings, context)
@@ -193,13 +201,14 @@ def _foreign_findings(listings: list[RunListing]) -> list[Finding]:
     return out
 
 
-def _base_key(truths: list[SequenceTruth], protocol: Protocol) -> str:
-    """The part of every entry's key this evaluation shares: code, protocol, ground truth."""
+def _base_key(truths: list[SequenceTruth], protocol: Protocol, realtime: float | None) -> str:
+    """The part of every entry's key this evaluation shares: code, protocol, ground truth, real-time rate."""
     return (
         KeyBuilder("ope-evaluation")
         .text(_CODE_KEY)
         .text(repr(protocol))
         .text(truth_digest(truths))
+        .text(f"realtime {realtime!r}")
         .hexdigest()
     )
 
@@ -226,18 +235,23 @@ class _Context:
     base_key: str  # the key part common to all entries ("" without a store)
     lookup: bool  # the store held evaluations when this one started
     shared: TruthCache  # what every tracker derives from the same ground truth, for this evaluation only
+    realtime: float | None = None  # ``evaluate --realtime``: the stream's frame rate
 
 
-def _context(truths: list[SequenceTruth], protocol: Protocol, backend: Backend, store: ArrayStore | None) -> _Context:
+def _context(
+    truths: list[SequenceTruth], protocol: Protocol, backend: Backend, store: ArrayStore | None,
+    realtime: float | None = None,
+) -> _Context:  # fmt: skip
     """The shared values; ``lookup`` is read before any entry is written (those would be other trackers')."""
     return _Context(
         truths,
         protocol,
         backend,
         store,
-        _base_key(truths, protocol) if store is not None else "",
+        _base_key(truths, protocol, realtime) if store is not None else "",
         store is not None and store.holds(_STORE_KIND),
         TruthCache(),
+        realtime,
     )
 
 
@@ -263,12 +277,12 @@ def _evaluate_entry(
             except (ValueError, IndexError, TypeError, KeyError):
                 outcome = None  # an intact entry of another shape (cannot happen with one code version)
             if outcome is not None:
-                return _result(entry, outcome, listings, c.protocol, names)
+                return _result(entry, outcome, listings, c.protocol, names, c.realtime)
     tables, digests = read_files(paths, file_parser(listings, c.backend))
     outcome = _score_entry(listings, tables, c)
     if c.store is not None:
         c.store.put(_STORE_KIND, _entry_key(c.base_key, listings, digests), _encode(*outcome))
-    return _result(entry, outcome, listings, c.protocol, names)
+    return _result(entry, outcome, listings, c.protocol, names, c.realtime)
 
 
 #: What scoring one entry yields: per-run statistics, the speed (None: no time files), and the warning
@@ -286,6 +300,8 @@ def _score_entry(listings: list[RunListing], tables: list[np.ndarray], context: 
         parsed = run_results(listing, tables[start : start + n])
         start += n
         boxes = [parsed.boxes[name] for name in listing.order]
+        if context.realtime is not None:
+            boxes = _realtime_estimate(boxes, parsed.times, listing, context.realtime)
         times += list(parsed.times.values())
         found = validate_run(boxes, gts, listing.box_paths, context.backend)
         offset = run_offset(boxes, gts, found, listing.run.folder)
@@ -300,11 +316,30 @@ def _score_entry(listings: list[RunListing], tables: list[np.ndarray], context: 
     return stats, speed_of(times), findings
 
 
+def _realtime_estimate(
+    boxes: list[np.ndarray], times: dict[str, np.ndarray], listing: RunListing, fps: float
+) -> list[np.ndarray]:
+    """The boxes shown against a stream of ``fps`` (:func:`odtrack_eval.realtime.estimate_boxes`)."""
+    out = []
+    for name, path, b in zip(listing.order, listing.box_paths, boxes, strict=True):
+        if name not in times:
+            raise ResultsError(f"{path}: no time file beside it; --realtime replays the offline times, so every "
+                               "sequence needs its _time.txt")  # fmt: skip
+        try:
+            out.append(estimate_boxes(b, times[name], fps))
+        except ValueError as exc:
+            where = listing.time_paths[listing.time_names.index(name)]
+            raise ResultsError(f"{where}: {exc} (--realtime needs a processing time for every frame)") from None
+    return out
+
+
 def _result(entry: TrackerRuns, outcome: _Outcome, listings: list[RunListing], protocol: Protocol,
-            names: list[str]) -> tuple[OPEResult, list[Finding]]:  # fmt: skip
+            names: list[str], realtime: float | None = None) -> tuple[OPEResult, list[Finding]]:  # fmt: skip
     """The tracker's result and findings; file paths come from this run's listing, never from the cache."""
     stats, speed, findings = outcome
     result = OPEResult.from_runs(entry.name, protocol, names, stats, speed)
+    if realtime is not None:
+        result.tracker = f"{entry.name} {realtime_label(realtime)}"
     located = [
         Finding(kind, listings[r].box_paths[i] if i >= 0 else listings[r].run.folder, message, line, count)  # type: ignore[arg-type]
         for r, i, kind, message, line, count in findings

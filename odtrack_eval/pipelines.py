@@ -24,11 +24,18 @@ def evaluate(
     allow_missing: bool = False,
     cache: bool = True,
     strict: bool = False,
+    realtime: float | None = None,
 ) -> Any:
     """The evaluation of every tracker of ``results_dir`` on ``dataset`` under ``protocol`` (an
     :class:`~odtrack_eval.evaluation.Evaluation` or a :class:`~odtrack_eval.vot.analysis.VotEvaluation`:
-    both list ``results``, ``errors`` (refused trackers), ``warnings``, ``missing`` and ``repairs``)."""
+    both list ``results``, ``errors`` (refused trackers), ``warnings``, ``missing`` and ``repairs``).
+    ``realtime``: the real-time estimate at this frame rate (one-pass protocols only)."""
+    if realtime is not None and protocol.kind != "one-pass":
+        from odtrack_eval.errors import OdtrackEvalError
+
+        raise OdtrackEvalError(f"--realtime estimates one-pass benchmarks; protocol {protocol.name} is {protocol.kind}")
+    options = {"realtime": realtime} if realtime is not None else {}
     module, function = protocol.pipeline.split(":")
     run = getattr(importlib.import_module(module), function)
     return run(dataset, Path(results_dir), protocol, trackers=trackers, allow_missing=allow_missing, cache=cache,
-               strict=strict)  # fmt: skip
+               strict=strict, **options)  # fmt: skip

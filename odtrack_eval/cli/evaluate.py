@@ -136,6 +136,14 @@ def evaluate(
             "p50/p95/p99, and how the times were taken (run manifest: device, batch, precision).",
         ),
     ] = False,
+    realtime: Annotated[
+        float | None,
+        typer.Option(
+            "--realtime",
+            help="Estimate real-time scores at FPS frames per second from the offline results and their _time.txt "
+            "files (the run --realtime rule, offline boxes reused; every output says 'estimate').",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R).
 
@@ -150,7 +158,7 @@ def evaluate(
     options = {"sequences": list(sequence)} if sequence else {}
     ds, proto = load_for_protocol(dataset, root, protocol, cache=not no_cache, **options)
     ev = run_evaluation(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache,
-                        strict=strict)  # fmt: skip
+                        strict=strict, realtime=realtime)  # fmt: skip
     for w in ev.warnings[:20]:
         typer.secho(f"warning: {w}", err=True, fg=typer.colors.YELLOW)
     if len(ev.warnings) > 20:

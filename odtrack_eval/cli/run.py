@@ -82,6 +82,23 @@ def run(
             "ODTrack; one worker, one device). Times are then throughput: each call's time is shared.",
         ),
     ] = 1,
+    realtime: Annotated[
+        float | None,
+        typer.Option(
+            "--realtime",
+            help="Track against a stream of FPS frames per second on a virtual clock: the tracker takes the newest "
+            "frame when it is free, skips older ones, and each frame shows the last finished box. Results go to "
+            "<param>-rt<FPS>fps.",
+        ),
+    ] = None,
+    latency: Annotated[
+        float | None,
+        typer.Option(
+            "--latency",
+            help="With --realtime: every frame takes this many seconds of the virtual clock instead of the measured "
+            "time (deterministic, the same on every machine).",
+        ),
+    ] = None,
 ) -> None:
     """Track every sequence that has no result yet; a killed run resumes where it stopped."""
     from odtrack_eval.runner import RunConfig, RunInterrupted, exit_status, run_tracker
@@ -96,6 +113,8 @@ def run(
         address=address,
         progress=progress,
         batch=batch,
+        realtime_fps=realtime,
+        latency=latency,
     )
     definition = TrackerRegistry(trackers_dir or []).resolve(tracker).with_checkpoint(checkpoint)
     definition.check_checkpoint()

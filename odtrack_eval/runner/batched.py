@@ -29,7 +29,7 @@ import numpy as np
 from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.imageio import read_rgb
 from odtrack_eval.runner.prefetch import Prefetcher
-from odtrack_eval.runner.tasks import SequenceFailure, SequenceOutput, SequenceTask, _box_of
+from odtrack_eval.runner.tasks import SequenceFailure, SequenceOutput, SequenceTask, box_of
 from odtrack_eval.trackers.definition import TrackerDefinition
 from odtrack_eval.trackers.registry import build_tracker
 
@@ -170,7 +170,7 @@ def _step(batcher: Any, stepping: list[tuple[_Active, np.ndarray]], clock: Calla
     for (a, _), out in zip(stepping, outs, strict=True):
         i = a.next_frame
         try:
-            a.boxes[i] = _box_of(out, a.task.name, i)
+            a.boxes[i] = box_of(out, a.task.name, i)
         except Exception as exc:
             fail(a, exc)
             continue

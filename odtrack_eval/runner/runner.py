@@ -21,6 +21,7 @@ from odtrack_eval.runner.manifest import RunManifest
 from odtrack_eval.runner.parallel import run_pool, run_serial
 from odtrack_eval.runner.profiling import latest_profile
 from odtrack_eval.runner.progress import RunProgress
+from odtrack_eval.runner.realtime import RULE as REALTIME_RULE
 from odtrack_eval.runner.storage import ResultWriter, is_done, remove_stale_temp_files, results_dir
 from odtrack_eval.runner.tasks import BATCH_TIMING_PROTOCOL, SequenceFailure, SequenceOutput, SequenceTask, make_task
 from odtrack_eval.sequence import Dataset
@@ -48,6 +49,10 @@ class RunConfig:
     ray_init: dict[str, Any] = field(default_factory=dict)
     #: sequences stepped together through the tracker's batched() interface (in this process, one device)
     batch: int = 1
+    #: ``--realtime FPS``: track against a stream of this many frames per second (:mod:`.realtime`)
+    realtime_fps: float | None = None
+    #: ``--latency S``: with ``realtime_fps``, every frame's processing time is S seconds (deterministic)
+    latency: float | None = None
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -65,8 +70,28 @@ class RunConfig:
                 "--batch K steps K sequences together in one process on one device: use it with one worker, "
                 "one --device and the local backend"
             )
+        if self.realtime_fps is not None and not (0 < self.realtime_fps < 1e6):
+            raise OdtrackEvalError(f"--realtime must be a frame rate above 0, got {self.realtime_fps}")
+        if self.latency is not None and (self.realtime_fps is None or not 0 <= self.latency < 3600):
+            raise OdtrackEvalError("--latency (seconds, >= 0) goes with --realtime FPS"
+                                   if self.realtime_fps is None else f"--latency must be >= 0 s, got {self.latency}")
+        if self.realtime_fps is not None and self.batch > 1:
+            raise OdtrackEvalError("--realtime tracks each sequence on its own clock: it does not go with --batch")
         if self.run_id is not None and not 0 <= self.run_id <= 999:
             raise OdtrackEvalError(f"--run-id must be between 0 and 999 (pytracking's _NNN), got {self.run_id}")
+
+    @property
+    def realtime(self) -> tuple[float, float | None] | None:
+        """(frames per second, fixed latency or None) of a real-time run, else None."""
+        return None if self.realtime_fps is None else (self.realtime_fps, self.latency)
+
+    def results_param(self, param: str) -> str:
+        """The parameter folder: a real-time run's results never mix with offline ones
+        (``baseline-rt30fps``, ``baseline-rt30fps-lat40ms``)."""
+        if self.realtime_fps is None:
+            return param
+        latency = "" if self.latency is None else f"-lat{self.latency * 1000:g}ms"
+        return f"{param}-rt{self.realtime_fps:g}fps{latency}"
 
 
 def validate_device(device: str) -> str:
@@ -167,9 +192,8 @@ def run_tracker(
             f"{dataset.name}{where} was loaded from annotations only ({dataset.layout or 'no frames'}): "
             "tracking needs the frames; give --root the dataset as distributed (with its image folders)"
         )
-    folder = results_dir(
-        config.results_root, definition.results_tracker, definition.results_param, config.run_id, dataset.name
-    )
+    folder = results_dir(config.results_root, definition.results_tracker,
+                         config.results_param(definition.results_param), config.run_id, dataset.name)  # fmt: skip
     try:
         folder.mkdir(parents=True, exist_ok=True)
         claims = Claims(folder)
@@ -203,6 +227,8 @@ def run_tracker(
                 "device_models": {d: device_model(d) for d in dict.fromkeys(config.devices)},
                 "batch": config.batch,
                 **({"timing_protocol": BATCH_TIMING_PROTOCOL} if config.batch > 1 else {}),
+                **({"realtime": {"fps": config.realtime_fps, "latency_s": config.latency, "rule": REALTIME_RULE}}
+                   if config.realtime is not None else {}),  # fmt: skip
                 "selected_sequences": names or None,
                 "skipped_already_done": len(report.skipped),
                 "stale_temp_files_removed": len(removed),
@@ -214,7 +240,7 @@ def run_tracker(
     tasks: list[SequenceTask] = []
     for seq in pending:
         try:
-            tasks.append(make_task(seq))
+            tasks.append(make_task(seq, config.realtime))
         except Exception as exc:  # missing frames etc.: reported like a tracking failure
             report.failed.append(SequenceFailure.from_exception(seq.name, exc))
     progress = RunProgress(len(pending), sum(t.num_frames for t in tasks), config.progress, definition.name)

@@ -51,6 +51,8 @@ class SequenceTask:
     frame_paths: tuple[str, ...]
     init_bbox: tuple[float, float, float, float]
     info: dict[str, Any] = field(default_factory=dict)
+    #: ``run --realtime``: (frames per second of the stream, fixed latency in seconds or None: measured).
+    realtime: tuple[float, float | None] | None = None
 
     @property
     def num_frames(self) -> int:
@@ -83,7 +85,7 @@ class SequenceError(OdtrackEvalError):
     """A sequence cannot be run (missing frames, bad tracker output)."""
 
 
-def make_task(sequence: Sequence) -> SequenceTask:
+def make_task(sequence: Sequence, realtime: tuple[float, float | None] | None = None) -> SequenceTask:
     """Resolve the frames the protocol evaluates (``num_frames``, taken from the ground truth)."""
     n = sequence.num_frames
     if n < 1:
@@ -101,10 +103,10 @@ def make_task(sequence: Sequence) -> SequenceTask:
     language = sequence.extra.get("language", sequence.extra.get("nlp"))
     if language is not None:
         info["language"] = language
-    return SequenceTask(sequence.name, tuple(str(p) for p in paths[:n]), init, info)  # type: ignore[arg-type]
+    return SequenceTask(sequence.name, tuple(str(p) for p in paths[:n]), init, info, realtime)  # type: ignore[arg-type]
 
 
-def _box_of(out: Any, name: str, frame: int) -> list[float]:
+def box_of(out: Any, name: str, frame: int) -> list[float]:
     try:
         box = out["target_bbox"]
         values = [float(v) for v in box]
@@ -125,7 +127,12 @@ def track_sequence(
     reader: Callable[[Any], np.ndarray] = read_rgb,
     report_every: float = 0.2,
 ) -> SequenceOutput:
-    """Run ``tracker`` over ``task``'s frames and return boxes and per-frame times."""
+    """Run ``tracker`` over ``task``'s frames and return boxes and per-frame times (against a stream on a
+    virtual clock when the task says ``realtime``: :mod:`odtrack_eval.runner.realtime`)."""
+    if task.realtime is not None:
+        from odtrack_eval.runner.realtime import track_realtime
+
+        return track_realtime(tracker, task, *task.realtime, device=device, progress=progress, reader=reader)
     n = task.num_frames
     boxes = np.empty((n, 4), dtype=np.float64)
     times = np.empty(n, dtype=np.float64)
@@ -147,7 +154,7 @@ def track_sequence(
                 start = clock()
                 out = tracker.track(image, {"previous_output": previous})
                 elapsed = clock() - start
-                boxes[i] = _box_of(out, task.name, i)
+                boxes[i] = box_of(out, task.name, i)
                 score = out.get("score") if isinstance(out, dict) else None
                 if score is not None:
                     scores[i] = float(score)
