@@ -82,7 +82,7 @@ def attention(
 
     data = _load(dataset, root)
     seq = data[sequence]
-    paths = _frame_paths(seq, data.name)
+    paths = _frame_paths(seq, data.tag)
     bad = sorted({f for f in wanted if not 2 <= f <= len(paths)})
     if bad:
         raise OdtrackEvalError(
@@ -112,12 +112,14 @@ def attention(
     typer.echo(f"wrote {out}")
 
 
-def _frame_paths(seq, dataset_name: str) -> list[Path]:
+def _frame_paths(seq, tag: str) -> list[Path]:
+    from odtrack_eval.datasets.names import display_name
+
     try:
         return seq.frame_paths()
     except FileNotFoundError:
         raise OdtrackEvalError(
-            f"sequence {seq.name} of {dataset_name} has annotations only: show attention needs its frames "
+            f"sequence {seq.name} of {display_name(tag)} has annotations only: show attention needs its frames "
             "(--root must be the folder with the images)"
         ) from None
 
