@@ -70,10 +70,13 @@ def attention(
 ) -> None:
     """Where ODTrack's temporal token looks: its attention over the search region, one panel per frame.
 
-    The map is the chosen layer's own attention probabilities of the temporal token over the search tokens,
-    averaged over heads, normalised to sum to 1 over the search grid (the share that went to the search
-    region is printed). Search tokens removed by candidate elimination in earlier layers are 0. Each token is
-    drawn as its 16x16 px square of the search crop the network saw; colours are min-max scaled per panel.
+    The map: the layer's own attention of the temporal token over the search tokens, averaged over heads.
+
+    It is normalised to sum to 1 over the search grid; the share that went to the search region is printed.
+
+    Search tokens removed by candidate elimination before the layer are 0 and drawn grey.
+
+    Each token is drawn over its 16x16 px square of the search crop the network saw; colours are min-max per panel.
     """
     if out.suffix.lower() not in FORMATS:
         raise OdtrackEvalError(f"--out {out}: expected a .png or .pdf file name")
