@@ -42,8 +42,9 @@ def attention(
         list[str],
         typer.Option(
             "--frames",
-            help="Frame numbers to show, 1-based as the image files (frame 1 initialises the tracker, so 2 or "
-            "later); comma-separated or repeated. The tracker runs from frame 1 to the last one asked.",
+            help="Frame numbers to show, comma-separated or repeated: 1 is the sequence's first frame (its first "
+            "ground-truth row), which initialises the tracker, so 2 or later. The tracker runs from frame 1 to the "
+            "last one asked.",
         ),
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Picture to write: .png or .pdf.")],
