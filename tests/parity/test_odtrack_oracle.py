@@ -167,3 +167,21 @@ def test_fast_fp32_path_gives_the_same_boxes(oracle_checkpoint, reference_run):
     print(f"\noracle B-384 fp32 sdpa+torch-crop: 7 frames in {seconds:.1f} s")
     assert np.abs(boxes - expected).max() <= BOX_TOL
     assert np.abs(boxes - reference_run[0][:7]).max() <= BOX_TOL
+
+
+def test_attention_capture_keeps_the_official_boxes_and_zeroes_the_officially_eliminated_tokens(oracle_checkpoint):
+    """``show attention``'s capture on every frame at the last layer (after all three eliminations)."""
+    from odtrack_eval.trackers.odtrack.attention import trace_attention
+
+    tracker = create_tracker("odtrack-b384", oracle_checkpoint)
+    init = np.loadtxt(PACK / "expected_boxes.txt")[0, 1:].tolist()
+    traced = trace_attention(tracker.engine, _frames(), init, range(2, 13), layer=12)
+    expected = np.loadtxt(PACK / "expected_boxes.txt")[1:, 1:]
+    assert np.abs(np.array([t.box for t in traced]) - expected).max() <= BOX_TOL
+    d = np.load(PACK / "expected_intermediates.npz")
+    for f in (1, 2, 3):  # search frames 1-3 = sequence frames 2-4
+        removed = set().union(*(d[f"f{f:02d}_removed_indexes_s{j}"].ravel().tolist() for j in range(3)))
+        attention = traced[f - 1].attention.reshape(-1)
+        assert len(removed) == 576 - 199
+        assert set(np.flatnonzero(attention == 0).tolist()) == removed
+        assert abs(attention.sum() - 1) < 1e-12

@@ -10,6 +10,7 @@ are sorted descending with ``torch.sort`` and the first ``ceil(keep_ratio * L_s)
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -53,8 +54,31 @@ def candidate_elimination(
     return torch.cat([tokens[:, :lens_t], tokens_s], dim=1), keep_index, removed_index
 
 
+@dataclass(frozen=True)
+class CapturedAttention:
+    """What one block's attention did for the temporal token(s), kept when the block's ``capture`` is on.
+
+    Attributes:
+        probs: (B, heads, query_len, N) the block's own attention probabilities of the temporal-token rows
+            over all N = query_len + lens_t + L_s keys (before this block's candidate elimination).
+        search_index: (B, L_s) original grid positions (row-major) of the search tokens present in this block,
+            in the order of their key columns.
+        lens_t: number of template tokens (the key columns between the token(s) and the search tokens).
+    """
+
+    probs: torch.Tensor
+    search_index: torch.Tensor
+    lens_t: int
+
+
 class CEBlock(nn.Module):
-    """``x += Attn(LN1(x))``; candidate elimination (if this block has keep ratio < 1); ``x += MLP(LN2(x))``."""
+    """``x += Attn(LN1(x))``; candidate elimination (if this block has keep ratio < 1); ``x += MLP(LN2(x))``.
+
+    Setting ``capture = True`` makes the next forward store the temporal token's attention probabilities in
+    ``captured`` (:class:`CapturedAttention`; ``odtrack-eval show attention``). It asks the attention for the
+    token's probability rows through the same ``prob_rows`` mechanism candidate elimination uses, so the
+    values are the block's own; with ``capture`` off (the default) the block runs exactly as without it.
+    """
 
     def __init__(
         self,
@@ -76,6 +100,8 @@ class CEBlock(nn.Module):
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), drop)
         self.keep_ratio_search = keep_ratio_search
+        self.capture = False
+        self.captured: CapturedAttention | None = None
 
     def effective_keep_ratio(self, override: float | None) -> float | None:
         """The keep ratio used, or ``None`` for no elimination (official rule for ``ce_keep_rate``)."""
@@ -105,7 +131,10 @@ class CEBlock(nn.Module):
             if ce_rows is None:
                 ce_rows = torch.arange(lens_t, device=x.device).expand(x.shape[0], lens_t)
             prob_rows = ce_rows + query_len
-        x_attn, probs = self.attn(self.norm1(x), (query_len, lens_t, lens_s), prob_rows)
+        if self.capture:
+            x_attn, probs = self._attend_capturing(x, lens_t, lens_s, query_len, prob_rows, global_index_s)
+        else:
+            x_attn, probs = self.attn(self.norm1(x), (query_len, lens_t, lens_s), prob_rows)
         x = x + self.drop_path(x_attn)
         removed = None
         if keep is not None:
@@ -116,3 +145,26 @@ class CEBlock(nn.Module):
             x = torch.cat([x[:, :query_len], rest], dim=1)
         x = x + self.drop_path(self.mlp(self.norm2(x)))
         return x, global_index_s, removed
+
+    def _attend_capturing(
+        self,
+        x: torch.Tensor,
+        lens_t: int,
+        lens_s: int,
+        query_len: int,
+        prob_rows: torch.Tensor | None,
+        global_index_s: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The attention call of :meth:`forward` with the temporal-token rows appended to ``prob_rows``.
+
+        On the explicit-softmax path (``attention="manual"``, what ``show attention`` runs) the rows are
+        gathered from the one probability matrix, so candidate elimination ranks by bit-identical values
+        with or without the appended rows (the capture tests check the boxes stay identical). On the SDPA
+        path the rows are recomputed explicitly in one matmul of R + 1 rows, which may round differently.
+        """
+        token_rows = torch.arange(query_len, device=x.device).expand(x.shape[0], query_len)
+        rows = token_rows if prob_rows is None else torch.cat([prob_rows, token_rows], dim=1)
+        x_attn, probs = self.attn(self.norm1(x), (query_len, lens_t, lens_s), rows)
+        assert probs is not None  # prob_rows given: the attention returns them
+        self.captured = CapturedAttention(probs[:, :, -query_len:].clone(), global_index_s, lens_t)
+        return x_attn, (probs[:, :, :-query_len].contiguous() if prob_rows is not None else None)
