@@ -156,6 +156,23 @@ def build_report(
             figs.append(html_report.FigureRef(f"{attr.label} per attribute (radar; best value under each name)",
                                               paths["png"], {"pdf": paths["pdf"]}))  # fmt: skip
 
+    if any(r.speed is not None for r in results):  # speed: the table and the speed-accuracy plot
+        from odtrack_eval.report import speed as speed_report
+        from odtrack_eval.report.speed_plot import speed_accuracy_plot, speed_points
+
+        timings = speed_report.timings(evaluation, results_dir)
+        baselines = speed_report.baseline_trackers(evaluation, timings)
+        speed_table = speed_report.speed_table(evaluation, timings, baselines)
+        page_tables.append(("Speed (from the _time.txt files)", speed_table))
+        files.tables["speed"] = write_table(speed_table, out / "speed")
+        points, _ = speed_points(evaluation, timings, baselines)
+        first = evaluation.protocol.metrics[0]
+        paths = speed_accuracy_plot(points, fig_dir / "speed_accuracy", styles,
+                                    f"{bench}: {score(first).label} vs speed", first, cache=cache)  # fmt: skip
+        files.figures["speed_accuracy"] = paths
+        figs.append(html_report.FigureRef(f"{score(first).label} against speed (marker area: parameters, where known;"
+                                          " hollow: baselines)", paths["png"], {"pdf": paths["pdf"]}))  # fmt: skip
+
     extra = []
     if inspection is not None:
         text = inspection_text(inspection)

@@ -52,6 +52,8 @@ class Timing:
     realtime: Mapping[str, Any] | None = None
     #: The tracker definition says it is a baseline (no learned model; never best-marked for speed).
     baseline: bool = False
+    #: The network's parameter count from the profile the run recorded (``odtrack-eval profile``), if any.
+    parameters: int | None = None
     #: Where this was read (None: no manifest).
     source: str | None = None
 
@@ -98,6 +100,7 @@ def timing_of(folder: Path) -> Timing:
     models = session.get("device_models") if isinstance(session.get("device_models"), Mapping) else {}
     batch = session.get("batch")
     precision = parameters.get("precision")
+    profile = session.get("profile") if isinstance(session.get("profile"), Mapping) else {}
     return Timing(
         devices=tuple(str(d) for d in devices),
         device_models=tuple((str(k), str(v)) for k, v in models.items()),
@@ -106,5 +109,6 @@ def timing_of(folder: Path) -> Timing:
         io_included=False if ours else None,  # (the runner times tracker calls only: runner.tasks)
         realtime=session.get("realtime") if isinstance(session.get("realtime"), Mapping) else None,
         baseline=bool(tracker.get("baseline", False)),
+        parameters=int(profile["parameters"]) if isinstance(profile.get("parameters"), int) else None,
         source=str(path),
     )
