@@ -48,10 +48,11 @@ def track_realtime(
     scores = np.full(n, np.nan)
     have_scores = False
     previous: Any = None
+    last = -1  # the last processed frame (progress counts the skipped frames with the next processed one)
     clock = time.perf_counter
 
     def process(j: int) -> float:
-        nonlocal previous, have_scores
+        nonlocal previous, have_scores, last
         image = reader(task.frame_paths[j])
         start = clock()
         if j == 0:
@@ -70,7 +71,8 @@ def track_realtime(
             previous = out
         times[j] = elapsed if latency is None else latency
         if progress is not None:
-            progress(1, elapsed)
+            progress(j - last, elapsed)
+        last = j
         return times[j]
 
     plan = schedule(n, fps, process)
