@@ -26,7 +26,10 @@ from odtrack_eval.errors import LayoutError, ResultsError
 from odtrack_eval.results.naming import RUN_FOLDER, SIDE_SUFFIXES, TIME_SUFFIX
 from odtrack_eval.sequence import canonical_name
 
-__all__ = ["RunFiles", "TrackerRuns", "discover_trackers", "dataset_folder_matches"]
+__all__ = ["RunFiles", "TrackerRuns", "discover_trackers", "dataset_folder_matches", "REALTIME_PARAM"]
+
+#: The parameter folder of a ``run --realtime`` run (``baseline-rt30fps``, ``default-rt25fps-lat40ms``).
+REALTIME_PARAM = re.compile(r"-rt[0-9.e+]+fps(-lat[0-9.e+]+ms)?$")
 
 _MATLAB_SUFFIX = "_tracking_result"
 _TIMES_DIR = "times"
@@ -192,7 +195,8 @@ def _discover_tracker(folder: Path, tracker: str, tag: str | None) -> list[Track
                 f"move one of them away so the runs of one entry are unambiguous"
             )
         runs.sort(key=lambda r: -1 if r.run_id is None else r.run_id)
-        name = tracker if len(by_param) == 1 else f"{tracker}/{param}"
+        # (a real-time run's folder is always named: its scores are not the tracker's offline ones)
+        name = tracker if len(by_param) == 1 and not REALTIME_PARAM.search(param) else f"{tracker}/{param}"
         layout = "odtrack" if "odtrack" in layouts else "pytracking"
         entries.append(TrackerRuns(name, tracker, param, tuple(runs), layout, folder))
     return entries

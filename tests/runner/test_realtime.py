@@ -189,3 +189,11 @@ def test_evaluate_realtime_refuses_times_that_cannot_drive_the_clock(tmp_path: P
     (trk / "a_time.txt").write_text("0.1\n0.1\nnan\n0.1\n0.1\n")
     ev = evaluate_folder(ds, tmp_path / "res", get_protocol("odtrack"), cache=False, realtime=25.0)
     assert "a_time.txt: line 3: nan is not a processing time" in ev.errors["trk"]
+
+
+def test_a_realtime_folder_is_named_with_its_param_even_alone(dataset, plugin, tmp_path: Path) -> None:
+    from odtrack_eval.results import discover_trackers
+
+    run_tracker(drift(), dataset, RunConfig(tmp_path / "res", progress=False, realtime_fps=29.97, latency=0.04))
+    names = [e.name for e in discover_trackers(tmp_path / "res", "lasot")]
+    assert names == ["drift/default-rt29.97fps-lat40ms"]
