@@ -70,11 +70,11 @@ class Timing:
         if self.io_included is not None:
             parts.append("image reading " + ("included" if self.io_included else "excluded"))
         if self.realtime:
-            latency = self.realtime.get("latency_s")
-            fixed = isinstance(latency, (int, float))
-            fps = self.realtime.get("fps")
-            parts.append(f"real-time {fps:g} fps" if isinstance(fps, (int, float)) else f"real-time {fps} fps"
-                         + (f", fixed latency {latency * 1000:g} ms (virtual clock)" if fixed else ""))  # fmt: skip
+            latency, fps = self.realtime.get("latency_s"), self.realtime.get("fps")
+            text = f"real-time {fps:g} fps" if isinstance(fps, (int, float)) else f"real-time {fps} fps"
+            if isinstance(latency, (int, float)):
+                text += f", fixed latency {latency * 1000:g} ms (virtual clock)"
+            parts.append(text)
         return ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:

@@ -49,3 +49,11 @@ def test_another_tools_manifest_says_nothing_of_io(tmp_path: Path) -> None:
     t = timing_of(tmp_path)
     assert t.devices == ("RTX 2080Ti",) and t.io_included is None and t.batch is None
     assert t.describe() == "RTX 2080Ti"
+
+
+def test_a_realtime_run_says_its_rate_and_a_fixed_latency(tmp_path: Path) -> None:
+    _manifest(tmp_path / "r", devices=["cpu"], batch=1, realtime={"fps": 30.0, "latency_s": 0.05, "rule": "..."})
+    assert timing_of(tmp_path / "r").describe().endswith(
+        "image reading excluded, real-time 30 fps, fixed latency 50 ms (virtual clock)")
+    _manifest(tmp_path / "m", devices=["cpu"], batch=1, realtime={"fps": 25.0, "latency_s": None})
+    assert timing_of(tmp_path / "m").describe().endswith("real-time 25 fps")
