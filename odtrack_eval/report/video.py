@@ -83,11 +83,11 @@ def iou_strip(layers: Sequence[Layer], sequence: DatasetSequence, width: int) ->
     ax = fig.add_axes((0.4 / width_in, 0.2 / height_in, 1 - 0.52 / width_in, _AXES_IN / height_in))
     frames = np.arange(1, n + 1)  # frame numbers, as the frames show them
     if not valid.all():  # shade frames without a valid ground truth (absent, out of view)
-        ax.fill_between(frames, 0, 1.02, where=~valid, color="0.85", step="mid", linewidth=0)
+        ax.fill_between(frames, -0.05, 1.05, where=~valid, color="0.85", step="mid", linewidth=0)
     for la in trackers:
         ax.plot(frames, frame_ious(la.boxes, sequence), color=la.color, linewidth=0.9)
     ax.set_xlim(1, max(2, n))
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(-0.05, 1.05)  # (lines at 0 and 1 clear of the frame)
     ax.set_yticks([0, 0.5, 1])
     ax.tick_params(labelsize=6, length=2, pad=1)
     ax.set_ylabel("IoU", fontsize=6, labelpad=1)
