@@ -33,6 +33,14 @@ def video(
             "else MPEG-4). Default: ffmpeg if installed, else opencv.",
         ),
     ] = None,
+    preset: Annotated[
+        str,
+        typer.Option(
+            "--preset",
+            help="H.264 speed preset of the ffmpeg encoder: ultrafast (fastest), superfast, veryfast (files about "
+            "4x smaller), faster, fast, medium.",
+        ),
+    ] = "ultrafast",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
 ) -> None:
     """Video of a sequence: every frame with the ground truth (white, outlined in black) and each tracker's box in
@@ -45,6 +53,7 @@ def video(
     shown = load_shown(dataset, root, results, [sequence], tracker, "video")
     seq = shown.dataset[0]
     layers = sequence_layers(seq, shown.tracks, styles_of(shown.tracks))
-    info = write_video(seq, seq.frame_paths(), layers, out, fps=fps, progress=progress, encoder=encoder)
+    info = write_video(seq, seq.frame_paths(), layers, out, fps=fps, progress=progress, encoder=encoder,
+                       preset=preset)  # fmt: skip
     typer.echo(f"wrote {info.path}: {info.frames} frames, {info.size[0]}x{info.size[1]}, {info.fps:g} fps, "
                f"{info.codec}")  # fmt: skip

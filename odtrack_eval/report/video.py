@@ -34,6 +34,10 @@ ENCODERS = ("ffmpeg", "opencv")
 _STRIP_DPI = 100  # at least: texts of 6 pt stay readable on small frames (wider frames scale it up)
 _AXES_IN = 0.5  # the IoU plot's height
 _CURSOR = (0, 0, 0)
+#: libx264's speed presets offered, fastest first. The encoder is most of the cost: on 2 busy cores
+#: ultrafast writes 640x480 at well over 100 frames/s with files about 4x larger than veryfast's
+#: (benchmarks/RESULTS.md, issue 16).
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium")
 
 
 @dataclass(frozen=True)
@@ -107,22 +111,24 @@ def _even(v: int) -> int:
 
 
 class _FfmpegWriter:
-    """libx264 through imageio-ffmpeg (yuv420p, so sizes are even: the caller pads)."""
+    """libx264 through imageio-ffmpeg. Frames go to ffmpeg as yuv420p converted by OpenCV (SIMD; half the
+    bytes of RGB through the pipe, and ffmpeg's own conversion was the costliest step), so sizes are even:
+    the caller pads. The colours survive within 2 levels of 255 (checked on the Okabe-Ito palette)."""
 
     codec = "H.264 (libx264, imageio-ffmpeg)"
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float):
+    def __init__(self, path: Path, size: tuple[int, int], fps: float, preset: str):
         import imageio_ffmpeg
 
         self._gen = imageio_ffmpeg.write_frames(
-            str(path), size, fps=fps, codec="libx264", pix_fmt_in="rgb24", pix_fmt_out="yuv420p", quality=None,
+            str(path), size, fps=fps, codec="libx264", pix_fmt_in="yuv420p", pix_fmt_out="yuv420p", quality=None,
             macro_block_size=1, ffmpeg_log_level="error",
-            output_params=["-preset", "veryfast", "-crf", "23", "-movflags", "+faststart"],
+            output_params=["-preset", preset, "-crf", "23", "-movflags", "+faststart"],
         )  # fmt: skip
         self._gen.send(None)
 
     def write(self, frame: np.ndarray) -> None:
-        self._gen.send(frame)
+        self._gen.send(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420))
 
     def close(self) -> None:
         self._gen.close()
@@ -163,13 +169,15 @@ class _OpencvWriter:
         self._writer.release()
 
 
-def _open(path: Path, size: tuple[int, int], fps: float, encoder: str | None) -> Any:
+def _open(path: Path, size: tuple[int, int], fps: float, encoder: str | None, preset: str) -> Any:
     """The first encoder of :data:`ENCODERS` that works (or the one named)."""
     if encoder not in (None, *ENCODERS):
         raise OdtrackEvalError(f"--encoder {encoder!r}: expected one of {', '.join(ENCODERS)}")
+    if preset not in PRESETS:
+        raise OdtrackEvalError(f"--preset {preset!r}: expected one of {', '.join(PRESETS)}")
     if encoder in (None, "ffmpeg"):
         try:
-            return _FfmpegWriter(path, size, fps)
+            return _FfmpegWriter(path, size, fps, preset)
         except ImportError:
             if encoder == "ffmpeg":
                 raise OdtrackEvalError("--encoder ffmpeg needs imageio-ffmpeg (`pip install imageio-ffmpeg`)") from None
@@ -207,8 +215,10 @@ def write_video(
     fps: float = 30.0,
     progress: bool = True,
     encoder: str | None = None,
+    preset: str = PRESETS[0],
 ) -> VideoInfo:
-    """Write ``out`` (MP4): one video frame per frame of ``sequence`` (``paths``: its frame files)."""
+    """Write ``out`` (MP4): one video frame per frame of ``sequence`` (``paths``: its frame files).
+    ``preset``: libx264's (:data:`PRESETS`; the OpenCV writer has none)."""
     from tqdm.auto import tqdm
 
     out = Path(out)
@@ -224,7 +234,7 @@ def write_video(
     bottom = h + strip.bottom
     thickness = max(2, int(round(w / 320)))
     out.parent.mkdir(parents=True, exist_ok=True)
-    writer = _open(out, size, fps, encoder)
+    writer = _open(out, size, fps, encoder, preset)
     written = 0
     bar = tqdm(total=n, desc=f"{sequence.name} video", unit="fr", disable=None if progress else True)
     try:

@@ -184,5 +184,8 @@ def test_unknown_encoder_is_an_error(bench: Path, tmp_path: Path) -> None:
                 str(tmp_path / "v.mp4"), "--encoder", "x265")  # fmt: skip
     assert done.returncode == 2 and "--encoder 'x265': expected one of ffmpeg, opencv" in done.stderr
     done = _run("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
+                str(tmp_path / "v.mp4"), "--preset", "slowest")  # fmt: skip
+    assert done.returncode == 2 and "--preset 'slowest': expected one of ultrafast" in done.stderr
+    done = _run("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
                 str(tmp_path / "v.avi"))  # fmt: skip
     assert done.returncode == 2 and "expected a file name ending in .mp4" in done.stderr
