@@ -165,5 +165,5 @@ def frame_grid(rows: SequenceABC[GridRow], out: str | Path, title: str) -> GridF
         fig.text(0.5, 1 - 0.5 * title_px / height_px, title, ha="center", va="center", fontsize=FONT_PT + 1)
 
     fmt = out.suffix.lower().lstrip(".")
-    save_figure(draw, None, out.with_suffix(""), (width_px / DPI, height_px / DPI), formats=(fmt,))
+    save_figure(draw, None, out.with_suffix(""), (width_px / DPI, height_px / DPI), formats=(fmt,), png_level=1)
     return GridFigure(out, tiles, crops)
