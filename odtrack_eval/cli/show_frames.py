@@ -45,10 +45,10 @@ def frames(
     """Frame grid like the ODTrack paper's Fig. 5: one row per sequence, the ground truth (white, outlined
     in black) and each tracker's box in its report colour, the frame number in a corner."""
     from odtrack_eval.cli._pictures import load_shown, output_suffix
+    from odtrack_eval.datasets.names import dataset_label
     from odtrack_eval.errors import OdtrackEvalError
     from odtrack_eval.report.frame_grid import GridRow, disagreement, frame_grid, pick_frames
     from odtrack_eval.report.overlay import sequence_layers, styles_of
-    from odtrack_eval.report.tables import dataset_label
 
     output_suffix(out, ("png", "pdf"))
     if frame_list is not None and auto is not None:
