@@ -67,9 +67,11 @@ class Layer:
         return b if bool(np.all(np.isfinite(b))) and b[2] > 0 and b[3] > 0 else None
 
 
-def styles_of(tracks: Tracks) -> dict[str, Style]:
-    """Each shown tracker's style, as the report of the whole results folder assigns it."""
-    return tracker_styles(tracker_order(tracks.all_trackers or tracks.trackers))
+def styles_of(tracks: Tracks, names: SequenceABC[str] | None = None) -> dict[str, Style]:
+    """Each shown tracker's style, as the report of the whole results folder assigns it (or the report of
+    the trackers ``names``, e.g. an evaluation's)."""
+    order = tracker_order(names or tracks.all_trackers or tracks.trackers)
+    return tracker_styles(order + [t for t in tracks.trackers if t not in order])
 
 
 def sequence_layers(sequence: Sequence, tracks: Tracks, styles: dict[str, Style]) -> list[Layer]:
