@@ -42,8 +42,10 @@ def frames(
         ),
     ] = None,
 ) -> None:
-    """Frame grid like the ODTrack paper's Fig. 5: one row per sequence, the ground truth (white, outlined
-    in black) and each tracker's box in its report colour, the frame number in a corner."""
+    """Frame grid like the ODTrack paper's Fig. 5: one row per sequence, K frames, every tracker's box.
+
+    The ground truth is white, outlined in black; each tracker has its colour in the report of the whole
+    results folder; the frame number is in a corner. Needs the frames (--root as distributed)."""
     from odtrack_eval.cli._pictures import load_shown, output_suffix
     from odtrack_eval.datasets.names import dataset_label
     from odtrack_eval.errors import OdtrackEvalError

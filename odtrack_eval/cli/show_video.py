@@ -43,8 +43,11 @@ def video(
     ] = "ultrafast",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
 ) -> None:
-    """Video of a sequence: every frame with the ground truth (white, outlined in black) and each tracker's box in
-    its report colour, and a strip of each tracker's IoU per frame with a moving cursor."""
+    """Video of a sequence: every frame with each tracker's box and the ground truth, and a running IoU strip.
+
+    The ground truth is white, outlined in black; each tracker has its colour in the report of the whole
+    results folder; under the frame, each tracker's IoU per frame with a cursor at the current one. One video
+    frame per sequence frame. Needs the frames (--root as distributed)."""
     from odtrack_eval.cli._pictures import load_shown, output_suffix
     from odtrack_eval.report.overlay import sequence_layers, styles_of
     from odtrack_eval.report.video import write_video
