@@ -50,7 +50,7 @@ def frames(
     from odtrack_eval.datasets.names import dataset_label
     from odtrack_eval.errors import OdtrackEvalError
     from odtrack_eval.report.frame_grid import GridRow, disagreement, frame_grid, pick_frames
-    from odtrack_eval.report.overlay import sequence_layers, styles_of
+    from odtrack_eval.report.overlay import frame_count, sequence_layers, styles_of
 
     output_suffix(out, ("png", "pdf"))
     if frame_list is not None and auto is not None:
@@ -62,7 +62,7 @@ def frames(
     for seq in shown.dataset:
         layers = sequence_layers(seq, shown.tracks, styles)
         paths = seq.frame_paths()
-        n = min(len(seq), len(paths))
+        n = min(frame_count(seq), len(paths))
         if numbers is not None:
             beyond = [f for f in numbers if f > n]
             if beyond:

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from odtrack_eval.imageio import read_rgb
-from odtrack_eval.report.overlay import Layer, draw_boxes, frame_ious, legend_handles
+from odtrack_eval.report.overlay import Layer, draw_boxes, frame_count, frame_ious, legend_handles
 from odtrack_eval.report.plots import COLUMN_WIDTH_IN, FONT_PT, save_figure
 from odtrack_eval.sequence import Sequence
 
@@ -43,7 +43,7 @@ def disagreement(layers: SequenceABC[Layer], sequence: Sequence) -> np.ndarray:
     """Per frame: the spread of the trackers' IoU with the ground truth (max - min; 1 - IoU for a single
     tracker), -inf where the ground truth is not valid (never preferred)."""
     trackers = [la for la in layers if not la.ground_truth]
-    n = len(sequence.ground_truth)
+    n = frame_count(sequence)
     if not trackers:
         return np.zeros(n)
     ious = np.stack([frame_ious(la.boxes, sequence) for la in trackers])

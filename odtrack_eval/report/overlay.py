@@ -23,8 +23,8 @@ from odtrack_eval.report.plots import Style, tracker_order, tracker_styles
 from odtrack_eval.results.tracks import Tracks
 from odtrack_eval.sequence import Sequence
 
-__all__ = ["GT_COLOR", "GT_LABEL", "GT_OUTLINE", "Layer", "draw_boxes", "frame_ious", "ground_truth_valid",
-           "hex_rgb", "legend_handles", "sequence_layers", "styles_of"]  # fmt: skip
+__all__ = ["GT_COLOR", "GT_LABEL", "GT_OUTLINE", "Layer", "draw_boxes", "frame_count", "frame_ious",
+           "ground_truth_valid", "hex_rgb", "legend_handles", "sequence_layers", "styles_of", "truth"]  # fmt: skip
 
 #: The ground truth's colour and outline (documented in ``show frames --help`` and the legend).
 GT_COLOR = "#FFFFFF"
@@ -75,27 +75,40 @@ def styles_of(tracks: Tracks, names: SequenceABC[str] | None = None) -> dict[str
 
 
 def sequence_layers(sequence: Sequence, tracks: Tracks, styles: dict[str, Style]) -> list[Layer]:
-    """The ground truth, then every tracker that has ``sequence``."""
-    gt = np.where(ground_truth_valid(sequence)[:, None], sequence.ground_truth, np.nan)
+    """The ground truth (NaN where it is not valid), then every tracker that has ``sequence``."""
+    gt = np.where(ground_truth_valid(sequence)[:, None], truth(sequence), np.nan)
     layers = [Layer(GT_LABEL, GT_COLOR, gt, ground_truth=True)]
     layers += [Layer(name, styles[name].color, np.asarray(b, dtype=np.float64))
                for name, b in tracks.of(sequence.name).items()]  # fmt: skip
     return layers
 
 
+def frame_count(sequence: Sequence) -> int:
+    """Frames shown: every annotated one, or every frame of a test split that gives the first box only
+    (GOT-10k, TrackingNet test: ``num_frames``)."""
+    return max(len(sequence.ground_truth), sequence.num_frames)
+
+
+def truth(sequence: Sequence) -> np.ndarray:
+    """The ground truth, one row per shown frame (NaN rows past the annotated ones)."""
+    gt = sequence.ground_truth
+    n = frame_count(sequence)
+    return gt if len(gt) == n else np.vstack([gt, np.full((n - len(gt), 4), np.nan)])
+
+
 def ground_truth_valid(sequence: Sequence) -> np.ndarray:
     """Frames with a target to compare with: visible (where the benchmark says), finite, non-empty."""
-    gt = sequence.ground_truth
+    gt = truth(sequence)
     ok = np.all(np.isfinite(gt), axis=1) & (gt[:, 2] > 0) & (gt[:, 3] > 0)
     if sequence.visible is not None:
-        ok &= sequence.visible
+        ok[: len(sequence.visible)] &= sequence.visible
     return ok
 
 
 def frame_ious(boxes: np.ndarray, sequence: Sequence) -> np.ndarray:
-    """IoU with the ground truth per frame of ``sequence`` (NaN where it has no valid ground truth; 0
-    where the tracker wrote no usable box)."""
-    gt = sequence.ground_truth
+    """IoU with the ground truth per shown frame of ``sequence`` (NaN where it has no valid ground truth;
+    0 where the tracker wrote no usable box)."""
+    gt = truth(sequence)
     n = len(gt)
     pred = np.full((n, 4), np.nan)
     m = min(n, len(boxes))

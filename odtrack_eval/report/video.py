@@ -23,7 +23,7 @@ import numpy as np
 
 from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.imageio import read_rgb
-from odtrack_eval.report.overlay import Layer, draw_boxes, frame_ious, ground_truth_valid, legend_handles
+from odtrack_eval.report.overlay import Layer, draw_boxes, frame_count, frame_ious, ground_truth_valid, legend_handles
 from odtrack_eval.runner.prefetch import Prefetcher
 from odtrack_eval.sequence import Sequence as DatasetSequence
 
@@ -70,7 +70,7 @@ def iou_strip(layers: Sequence[Layer], sequence: DatasetSequence, width: int) ->
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    n = len(sequence.ground_truth)
+    n = frame_count(sequence)
     dpi = max(_STRIP_DPI, width / 6.4)
     width_in = width / dpi
     trackers = [la for la in layers if not la.ground_truth]
@@ -222,9 +222,9 @@ def write_video(
     from tqdm.auto import tqdm
 
     out = Path(out)
-    n = len(sequence.ground_truth)
+    n = frame_count(sequence)
     if len(paths) < n:
-        raise OdtrackEvalError(f"sequence {sequence.name!r}: {len(paths)} frames for {n} ground-truth rows")
+        raise OdtrackEvalError(f"sequence {sequence.name!r}: {len(paths)} frame files for {n} frames")
     first = read_rgb(paths[0])
     h, w = first.shape[:2]
     strip = iou_strip(layers, sequence, w)

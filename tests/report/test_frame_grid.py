@@ -173,3 +173,14 @@ def test_annotation_only_root_is_an_error_naming_root(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"error: --root {annotations}: sequence 'airplane-1' has annotations only (no frames)" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "g.png").exists()
+
+
+def test_crop_window_keeps_the_aspect_and_the_boxes() -> None:
+    from odtrack_eval.report.frame_grid import crop_window
+
+    assert crop_window(640, 480, 4 / 3, None) == (0, 0, 640, 480)  # same aspect: the whole frame
+    # 16:9 frame shown at 4:3: 1280 x 720 -> 960 x 720, centred on the box (centre x = 1100), kept inside
+    assert crop_window(1280, 720, 4 / 3, np.array([1050.0, 300.0, 100.0, 80.0])) == (320, 0, 960, 720)
+    assert crop_window(1280, 720, 4 / 3, np.array([500.0, 300.0, 100.0, 80.0])) == (70, 0, 960, 720)
+    # 4:3 frame at 16:9: 640 x 480 -> 640 x 360, centred on y = 50 -> clamped to the top
+    assert crop_window(640, 480, 16 / 9, np.array([10.0, 30.0, 40.0, 40.0])) == (0, 0, 640, 360)

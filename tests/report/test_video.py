@@ -189,3 +189,23 @@ def test_unknown_encoder_is_an_error(bench: Path, tmp_path: Path) -> None:
     done = _run("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
                 str(tmp_path / "v.avi"))  # fmt: skip
     assert done.returncode == 2 and "expected a file name ending in .mp4" in done.stderr
+
+
+def test_first_box_only_sequence_shows_every_frame(tmp_path: Path) -> None:
+    """A sequence with the first box only (GOT-10k/TrackingNet test style): the video has all its frames."""
+    folder = tmp_path / "videos" / "walk"
+    folder.mkdir(parents=True)
+    for i in range(25):
+        frame = np.full((96, 128, 3), 40 + 8 * i, dtype=np.uint8)
+        cv2.imwrite(str(folder / f"{i + 1:04d}.png"), frame)
+    (folder / "groundtruth.txt").write_text("10,10,30,20\n")
+    (tmp_path / "results" / "alpha").mkdir(parents=True)
+    boxes = np.column_stack([10 + np.arange(25), np.full(25, 10), np.full(25, 30), np.full(25, 20)])
+    np.savetxt(tmp_path / "results" / "alpha" / "walk.txt", boxes, fmt="%d", delimiter=",")
+    common = ["-d", "folder", "--root", str(tmp_path / "videos"), "-r", str(tmp_path / "results"), "-s", "walk"]
+    done = _run("show", "video", *common, "-o", str(tmp_path / "walk.mp4"), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert len(_read_back(tmp_path / "walk.mp4")) == 25
+    done = _run("show", "frames", *common, "--frames", "1,25", "-o", str(tmp_path / "walk.png"))
+    assert done.returncode == 0, done.stderr
+    assert "frames walk 1, 25)" in done.stdout
