@@ -119,7 +119,7 @@ def _qualitative(
             f'<p class="note">{html.escape(first.name)}: every frame with each tracker\'s box and the ground truth '
             f"(white, outlined in black), and each tracker's IoU per frame under it; {info.frames} frames, "
             f'{html.escape(info.codec)} — <a href="{html.escape(rel)}">{html.escape(rel)}</a></p>')  # fmt: skip
-    return [FigureRef("Frames where the trackers disagree most", grid.path, caption=caption)], [
+    return [FigureRef("Frames where the trackers disagree most", grid.path, caption=caption, width=1050)], [
         (f"Video: {first.name}", body)
     ]
 
