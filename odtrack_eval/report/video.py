@@ -63,9 +63,6 @@ class Strip:
 
 def iou_strip(layers: Sequence[Layer], sequence: DatasetSequence, width: int) -> Strip:
     """Draw the strip once, ``width`` pixels wide (height in proportion)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
@@ -101,7 +98,7 @@ def iou_strip(layers: Sequence[Layer], sequence: DatasetSequence, width: int) ->
     image = np.asarray(canvas.buffer_rgba())[..., :3].copy()
     height = image.shape[0]
     xs = ax.transData.transform(np.column_stack([frames, np.zeros(n)]))[:, 0]
-    (x0, y0), (x1, y1) = ax.get_window_extent().get_points()
+    (_, y0), (_, y1) = ax.get_window_extent().get_points()  # (display y runs upwards, image rows down)
     x = np.clip(np.round(xs).astype(int), 0, image.shape[1] - 2)
     return Strip(image, x, int(round(height - y1)), int(round(height - y0)))
 
