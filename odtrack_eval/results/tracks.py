@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.results.layout import discover_trackers
 from odtrack_eval.results.reader import load_run
 from odtrack_eval.results.selection import find_entries
@@ -56,6 +57,11 @@ def load_tracks(results_dir: str | Path, dataset: Dataset, trackers: list[str] |
                          f"(--tracker {entry.tracker}:{entry.param or ''}:RUN picks another)")  # fmt: skip
         if loaded.missing:
             notes.append(f"{entry.name}: no result file for {', '.join(loaded.missing)} in {run.folder}; not drawn")
-    every = [e.name for e in discover_trackers(results_dir, dataset.tag)] if trackers else []
+    every: list[str] = []
+    if trackers:
+        try:
+            every = [e.name for e in discover_trackers(results_dir, dataset.tag)]
+        except OdtrackEvalError:  # (a broken folder of a tracker not asked for: colours by the shown ones)
+            pass
     names = [e.name for e in entries]
     return Tracks(names, boxes, list(dict.fromkeys(every + names)), notes)
