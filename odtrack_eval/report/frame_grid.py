@@ -15,6 +15,7 @@ spread over the sequence; ties go to the earlier frame.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,8 @@ DPI = 300
 WIDE_IN = 7.0  # two columns: the width of the paper's Fig. 5
 _GAP = 6  # pixels between tiles and rows
 _LABEL_IN = 0.14  # the sequence names' column
-_TITLE_IN = 0.2
-_LEGEND_IN = 0.2
+_LINE_IN = 0.15  # one line of 7-8 pt text, with its spacing
+_CHAR_EM = 0.6  # average glyph width of DejaVu Sans in em: where the title breaks, how many legend columns fit
 _MARGIN = 6
 
 
@@ -132,8 +133,16 @@ def frame_grid(rows: SequenceABC[GridRow], out: str | Path, title: str) -> GridF
     k = max(len(r.frames) for r in rows)
     first = read_rgb(rows[0].paths[rows[0].frames[0]]) if rows[0].frames else None
     aspect = first.shape[1] / first.shape[0] if first is not None else 4 / 3
-    width_px = int(round((WIDE_IN if k > 3 else COLUMN_WIDTH_IN) * DPI))
-    label_px, title_px, legend_px = (int(round(v * DPI)) for v in (_LABEL_IN, _TITLE_IN, _LEGEND_IN))
+    width_in = WIDE_IN if k > 3 else COLUMN_WIDTH_IN
+    width_px = int(round(width_in * DPI))
+    lines = textwrap.wrap(title, max(20, int(width_in * 72 / (_CHAR_EM * (FONT_PT + 1)))))
+    seen = {la.label: la for row in rows for la in row.layers}  # (legend once, every tracker shown)
+    entries = [FONT_PT / 72 * (1.6 + 0.8 + 1.2 + _CHAR_EM * len(label)) for label in seen]  # handle, pad, gap
+    ncol = len(seen) if sum(entries) <= width_in - 0.2 else max(1, int((width_in - 0.2) // max(entries)))
+    legend_rows = -(-len(seen) // ncol)
+    label_px = int(round(_LABEL_IN * DPI))
+    title_px = int(round((0.06 + _LINE_IN * len(lines)) * DPI))
+    legend_px = int(round((0.05 + _LINE_IN * legend_rows) * DPI))
     tile_w = (width_px - label_px - _MARGIN - (k - 1) * _GAP) // k
     tile_h = max(1, int(round(tile_w / aspect)))
     mosaic_w = k * tile_w + (k - 1) * _GAP
@@ -158,11 +167,12 @@ def frame_grid(rows: SequenceABC[GridRow], out: str | Path, title: str) -> GridF
         for r, row in enumerate(rows):
             ax.text(-4, r * (tile_h + _GAP) + tile_h / 2, row.sequence.name, rotation=90, ha="right", va="center",
                     fontsize=FONT_PT, clip_on=False)  # fmt: skip
-        seen = {la.label: la for row in rows for la in row.layers}  # (legend once, every tracker shown)
         handles, labels = legend_handles(list(seen.values()), 1.4)
-        fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False, fontsize=FONT_PT,
-                   handlelength=1.6, columnspacing=1.2, borderaxespad=0.1)  # fmt: skip
-        fig.text(0.5, 1 - 0.5 * title_px / height_px, title, ha="center", va="center", fontsize=FONT_PT + 1)
+        fig.legend(handles, labels, loc="lower center", ncol=ncol, frameon=False, fontsize=FONT_PT,
+                   handlelength=1.6, handletextpad=0.8, columnspacing=1.2, borderaxespad=0.1,
+                   labelspacing=0.3)  # fmt: skip
+        fig.text(0.5, 1 - 0.5 * title_px / height_px, "\n".join(lines), ha="center", va="center",
+                 fontsize=FONT_PT + 1, linespacing=1.1)  # fmt: skip
 
     fmt = out.suffix.lower().lstrip(".")
     save_figure(draw, None, out.with_suffix(""), (width_px / DPI, height_px / DPI), formats=(fmt,), png_level=1)
