@@ -157,6 +157,10 @@ def test_frames_option_and_its_errors(bench: Path, tmp_path: Path) -> None:
     assert "frames card-1 1, 20, 60; tile-1 1, 20, 60)" in done.stdout
     image = cv2.imread(str(tmp_path / "g.png"))
     assert image.shape[1] == 990  # three frames a row: one paper column, 3.3 in at 300 dpi
+    # the long title ("LaSOT layout (synthetic, written by odtrack-eval synth): frames") wraps instead of
+    # running off the figure: the title band's outer columns stay white, its middle does not
+    band = image[:60]
+    assert (band[:, :4] == 255).all() and (band[:, -4:] == 255).all() and (band[:, 400:600] < 128).any()
     bad = _run(*base, "-s", "card-1", "--frames", "1,61", "-o", str(tmp_path / "g.png"))
     assert bad.returncode == 2 and "--frames 1,61: sequence 'card-1' has 60 frames, no frame 61" in bad.stderr
     bad = _run(*base, "-s", "card-1", "--frames", "0", "-o", str(tmp_path / "g.png"))
