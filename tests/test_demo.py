@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import pytest
 
 from odtrack_eval.demo import DemoOptions, run_demo
@@ -26,6 +27,17 @@ def test_demo_end_to_end_and_rerun_reuses_work(tmp_path: Path) -> None:
     assert set(scores) == {"static", "opencv-kcf"}
     assert scores["opencv-kcf"]["auc"] > scores["static"]["auc"] + 5
     assert any("generating 4 synthetic sequences" in m for m in messages)
+    # the qualitative part: a frame grid and a video of the whole sequence, both on the page
+    page = files.index.read_text()
+    assert (tmp_path / "demo" / "figures" / "frames.png").stat().st_size > 10_000
+    assert "Frames where the trackers disagree most" in page
+    videos = list((tmp_path / "demo" / "videos").glob("*.mp4"))
+    assert len(videos) == 1 and f'src="videos/{videos[0].name}"' in page
+    capture = cv2.VideoCapture(str(videos[0]))
+    count = 0
+    while capture.read()[0]:
+        count += 1
+    assert count == 40  # one video frame per frame of the sequence
 
     messages.clear()
     run_demo(options, say=messages.append)

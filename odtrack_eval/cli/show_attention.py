@@ -98,8 +98,8 @@ def attention(
     layer = engine.cfg.depth if layer is None else layer
     traced = _trace(engine, seq, paths, wanted, layer, progress)
 
+    from odtrack_eval.datasets.names import dataset_label
     from odtrack_eval.report.attention import AttentionPanel, attention_figure
-    from odtrack_eval.report.tables import dataset_label
 
     title = (
         f"{definition.name} on {dataset_label(data)}\n"

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from functools import cache
 
 from odtrack_eval.datasets._layout import package_names, package_text
-from odtrack_eval.sequence import canonical_name
+from odtrack_eval.sequence import Dataset, canonical_name
 
-__all__ = ["DISPLAY_NAMES", "display_name", "foreign_names", "names_of", "read_list"]
+__all__ = ["DISPLAY_NAMES", "dataset_label", "display_name", "foreign_names", "names_of", "read_list"]
 
 #: Benchmark tag -> how people write it (tables, titles, messages).
 DISPLAY_NAMES = {
@@ -46,6 +46,19 @@ _LISTS: dict[str, tuple[tuple[str, ...], ...]] = {
 def display_name(tag: str) -> str:
     """``LaSOT`` for ``lasot``; an unknown tag as it is."""
     return DISPLAY_NAMES.get(tag, tag)
+
+
+def dataset_label(dataset: Dataset) -> str:
+    """How titles name a loaded dataset: its display name (``LaSOT``), with the split where the dataset is
+    not the benchmark's standard set (``GOT-10k (got10k-val)``), or what it is when it is not the benchmark
+    at all (``LaSOT layout (synthetic, written by odtrack-eval synth)``)."""
+    from odtrack_eval.datasets import REGISTRY
+
+    shown = display_name(dataset.tag)
+    if dataset.note:
+        return f"{shown} layout ({dataset.note})"
+    standard = REGISTRY.get(dataset.tag)  # the dataset registered under the benchmark's tag: its standard set
+    return shown if standard is not None and standard.name == dataset.name else f"{shown} ({dataset.name})"
 
 
 def read_list(folder: str, file: str, column: str | None = None) -> list[str]:

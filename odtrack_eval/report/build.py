@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Mapping
+from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,9 +56,8 @@ class ReportFiles:
 
 
 def report_order(evaluation: Evaluation) -> list[str]:
-    """Tracker order that fixes colours: by name (case-insensitive), independent of the scores, so
-    a tracker keeps its colour when another tracker is added or the numbers change."""
-    return sorted((r.tracker for r in evaluation.results), key=lambda n: (n.lower(), n))
+    """Tracker order that fixes colours (:func:`~odtrack_eval.report.plots.tracker_order`: by name)."""
+    return plots.tracker_order(r.tracker for r in evaluation.results)
 
 
 def write_table(table: tables.Table, base: Path) -> list[Path]:
@@ -94,11 +94,15 @@ def build_report(
     cache: ArrayStore | None = None,
     paper_names: Mapping[str, str] | None = None,
     inspection: Inspection | None = None,
+    pictures: SequenceABC[html_report.FigureRef] = (),
+    sections: SequenceABC[tuple[str, str]] = (),
 ) -> ReportFiles:
     """Write every table and figure of ``evaluation`` plus ``index.html`` into ``out_dir``.
 
     ``inspection``: the results folder's inspection (``odtrack-eval inspect``), written as
-    ``inspection.{txt,md,json}`` and shown on the page.
+    ``inspection.{txt,md,json}`` and shown on the page. ``pictures``: figures drawn elsewhere (frame
+    grids...), already in ``out_dir``, shown after the report's own; ``sections``: more (title, HTML) parts
+    of the page (videos...), whose files the caller wrote into ``out_dir``.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -173,7 +177,8 @@ def build_report(
         figs.append(html_report.FigureRef(f"{score(first).label} against speed (marker area: parameters, where known;"
                                           " hollow: baselines)", paths["png"], {"pdf": paths["pdf"]}))  # fmt: skip
 
-    extra = []
+    figs += pictures
+    extra = list(sections)
     if inspection is not None:
         text = inspection_text(inspection)
         files.tables["inspection"] = [
@@ -198,6 +203,7 @@ def build_report(
 
     written = [p for group in files.tables.values() for p in group]
     written += [p for group in files.figures.values() for p in group.values()]
+    written += [p for pic in pictures for p in (pic.png, *pic.others.values())]
     page = html_report.render_index(evaluation, page_tables, figs, out, _runs_info(evaluation, results_dir), extra,
                                     sorted(written))  # fmt: skip
     write_text(files.index, page)

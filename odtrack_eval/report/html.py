@@ -47,6 +47,8 @@ class FigureRef:
     png: Path
     others: dict[str, Path] = field(default_factory=dict)
     caption: str = ""
+    #: Width on the page in CSS pixels (one-column figures 495; a two-column frame grid wider).
+    width: int = 495
 
 
 def manifest_summary(data: Mapping[str, Any]) -> dict[str, str]:
@@ -192,7 +194,7 @@ def render_index(
             links = " ".join(f'<a href="{html.escape(p.relative_to(out_dir).as_posix())}">{html.escape(k.upper())}</a>'
                              for k, p in fig.others.items())  # fmt: skip
             parts.append(
-                f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(fig.title)}" width="495">'
+                f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(fig.title)}" width="{fig.width}">'
                 f"<figcaption>{html.escape(fig.title)}{'. ' + html.escape(fig.caption) if fig.caption else ''}"
                 f"{' — ' + links if links else ''}</figcaption></figure>"
             )

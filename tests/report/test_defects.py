@@ -64,7 +64,7 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     figures: list[Any] = []
 
-    def keep(draw, size, formats):
+    def keep(draw, size, formats, png_level=None):
         fig = plt.figure(figsize=size)
         draw(fig)
         figures.append(fig)
