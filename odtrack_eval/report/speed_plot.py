@@ -87,7 +87,12 @@ _OFFSETS = ((5, 3, "left"), (5, -9, "left"), (-5, 3, "right"), (-5, -9, "right")
 def _place_labels(fig: Any, ax: Any, points: list[SpeedPoint]) -> None:
     """Label every point beside it, moving a label that would overlap an earlier one (close trackers) or leave
     the axes."""
-    renderer = fig.canvas.get_renderer()
+    canvas = fig.canvas
+    if not hasattr(canvas, "get_renderer"):  # (a bare Figure: measure the text with the Agg canvas that saves PNGs)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     placed: list[Any] = []
     for p in sorted(points, key=lambda q: -q.accuracy):
