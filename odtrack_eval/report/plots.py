@@ -202,7 +202,24 @@ def save_figure(
     return paths
 
 
-# --- legends ------------------------------------------------------------------------------------------
+# --- titles and legends -------------------------------------------------------------------------------
+
+#: Characters of a title line that fit a one-column figure at the title's size.
+TITLE_CHARS = 52
+
+
+def fit_title(title: str, chars: int = TITLE_CHARS) -> str:
+    """``title`` wrapped to fit a one-column figure (a long benchmark label would be cut off): broken after
+    the benchmark's ``": "`` when that fits, else at spaces."""
+    import textwrap
+
+    if len(title) <= chars:
+        return title
+    head, sep, tail = title.partition(": ")
+    if sep and len(head) < chars and len(tail) <= chars:
+        return f"{head}:\n{tail}"
+    return textwrap.fill(title, chars)
+
 
 #: Up to this many entries the legend sits inside the axes; more go under them (never over the data).
 INSIDE_LEGEND_MAX = 6
@@ -282,7 +299,7 @@ def draw_curves(
     ax.set_ylim(0, 100)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_title(fit_title(title))
     ax.grid(True)
     place_legend(fig, ax, legend_loc, handlelength=1.8)
 
@@ -396,7 +413,7 @@ def attribute_bars(
             ax.set_ylim(-0.6, n_a - 0.4)
             ax.set_xlabel(value_label)
             ax.grid(True, axis="x")
-        ax.set_title(title)
+        ax.set_title(fit_title(title, int(TITLE_CHARS * width / COLUMN_WIDTH_IN)))
         ax.set_axisbelow(True)
         fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=ncol, frameon=False,
                    handlelength=1.0, columnspacing=0.8, borderaxespad=0.2)  # fmt: skip
@@ -451,12 +468,14 @@ def attribute_radar(
         ax.tick_params(axis="x", pad=4)
         # A suptitle, and room kept for it: tight_layout ignores the polar labels above the circle.
         scale = f"centre {lo:.0f}, outer ring {hi:.0f}, rings every {step:.0f}"
-        fig.suptitle(f"{title}\n{scale}", fontsize=FONT_PT + 1, y=1 - 0.05 / height, va="top")
+        heading = f"{fit_title(title)}\n{scale}"
+        fig.suptitle(heading, fontsize=FONT_PT + 1, y=1 - 0.05 / height, va="top")
         ncol = 2 if n_t > 1 else 1
         fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=ncol, frameon=False,
                    handlelength=1.6, columnspacing=0.8, borderaxespad=0.2)  # fmt: skip
         legend_h = 0.5 + 0.14 * ((n_t + ncol - 1) // ncol)  # + room for the bottom attribute label
-        fig.tight_layout(pad=0.3, rect=(0, legend_h / height, 1, 1 - 0.5 / height))
+        top = 0.5 + 0.14 * (heading.count("\n") - 1)  # room for the heading's lines
+        fig.tight_layout(pad=0.3, rect=(0, legend_h / height, 1, 1 - top / height))
 
     key = ("radar", title, names, attrs, [[values[t].get(a, np.nan) for a in attrs] for t in names], styles or {})
     return save_figure(draw, key, out_base, (COLUMN_WIDTH_IN, height), formats, cache)

@@ -130,7 +130,7 @@ def speed_accuracy_plot(
         ax.set_xscale("log")
         ax.set_xlabel("Speed (tracked frames/s, log scale)")
         ax.set_ylabel(f"{accuracy.label} ({accuracy.unit})" if accuracy.unit else accuracy.label)
-        ax.set_title(title)
+        ax.set_title(plots.fit_title(title))
         ax.grid(True, which="both")
         if points:
             fps = [p.fps for p in points]

@@ -16,6 +16,7 @@ from odtrack_eval.report.plots import (
     Curve,
     Style,
     fig_height,
+    fit_title,
     legend_entries,
     place_legend,
     save_figure,
@@ -54,7 +55,7 @@ def eao_curve(
         ax.set_ylim(0, 1)
         ax.set_xlabel("Sequence length (frames)")
         ax.set_ylabel("Expected overlap")
-        ax.set_title(f"{title} ({spec.label})")
+        ax.set_title(fit_title(f"{title} ({spec.label})"))
         ax.grid(True)
         place_legend(fig, ax, "upper right", handlelength=1.8)
 
@@ -84,7 +85,7 @@ def ar_plot(
         ax.set_ylim(0, 1)
         ax.set_xlabel(score("robustness").axis_title())
         ax.set_ylabel(score("accuracy").axis_title())
-        ax.set_title(title)
+        ax.set_title(fit_title(title))
         ax.set_aspect("equal")
         ax.grid(True)
         place_legend(fig, ax, "lower left", handletextpad=0.3)

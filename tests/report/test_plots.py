@@ -99,3 +99,17 @@ def test_figures_are_cached_by_content(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(plots, "_render", lambda *a, **k: calls.append(1) or {"png": b"x", "pdf": b"y"})
     vot_plots.eao_curve({"A": np.linspace(0.9, 0.2, 300)}, 10, 200, tmp_path / "c", cache=cache)  # new data
     assert calls == [1]
+
+
+def test_long_titles_are_wrapped_to_the_column_and_short_ones_kept() -> None:
+    """The demo's "LaSOT layout (synthetic, written by odtrack-eval synth): Success plot (AUC)" was cut off
+    at both sides of a one-column figure."""
+    from odtrack_eval.report.plots import TITLE_CHARS, fit_title
+
+    assert fit_title("OTB100: Success plot (AUC)") == "OTB100: Success plot (AUC)"
+    assert fit_title("A much longer benchmark label here: Success plot (AUC)") == (
+        "A much longer benchmark label here:\nSuccess plot (AUC)")  # fmt: skip
+    long = "LaSOT layout (synthetic, written by odtrack-eval synth): Success plot (AUC)"
+    lines = fit_title(long).split("\n")
+    assert len(lines) == 2 and all(len(line) <= TITLE_CHARS for line in lines)
+    assert " ".join(lines) == long
