@@ -35,8 +35,8 @@ from odtrack_eval.metrics.preparation import TruthCache
 from odtrack_eval.metrics.speed import SPEED_FIELDS, Speed, speed_of
 from odtrack_eval.metrics.truth import SequenceTruth, truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
-from odtrack_eval.realtime import estimate_boxes, realtime_label
-from odtrack_eval.results.layout import TrackerRuns
+from odtrack_eval.realtime import check_rate, estimate_boxes, realtime_label
+from odtrack_eval.results.layout import REALTIME_PARAM, TrackerRuns
 from odtrack_eval.results.listing import RunListing, foreign_refusal, list_run, listed_bytes, missing_message
 from odtrack_eval.results.reader import file_parser, run_results
 from odtrack_eval.results.reading import digest_files, read_files
@@ -124,11 +124,17 @@ def evaluate_folder(
     ``backend``: None chooses by the total size of the result files.
     """
     results_dir = Path(results_dir)
+    if realtime is not None:
+        realtime = check_rate(realtime)
     names = dataset.names
     out = Evaluation(dataset, protocol)
     usable: list[tuple[TrackerRuns, list[RunListing]]] = []
     foreign: dict[str, list[Finding]] = {}
     for entry in find_entries(results_dir, dataset.tag, trackers):
+        if realtime is not None and entry.param is not None and REALTIME_PARAM.search(entry.param):
+            out.errors[entry.name] = (f"{entry.runs[0].folder}: a real-time run already (run --realtime); "
+                                      "--realtime estimates offline results")  # fmt: skip
+            continue
         try:
             listings = [list_run(run, names, dataset.name, allow_missing=True, tag=dataset.tag) for run in entry.runs]
         except OdtrackEvalError as exc:  # (two files for one sequence...): that tracker only

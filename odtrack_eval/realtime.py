@@ -19,18 +19,36 @@ Processing times are rounded to whole microseconds.
 from __future__ import annotations
 
 import bisect
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Schedule", "arrivals_us", "estimate_boxes", "realtime_label", "schedule", "to_us"]
+__all__ = ["MAX_FPS", "Schedule", "arrivals_us", "check_rate", "decimal", "entry_name", "estimate_boxes",
+           "realtime_label", "schedule", "to_us"]
+
+
+#: Frame rates the microsecond clock can tell apart (at 1e6 fps two frames would arrive in one microsecond),
+#: and the slowest stream taken (one frame in 1000 s).
+MAX_FPS, MIN_FPS = 1e6, 1e-3
+
+
+def check_rate(fps: float, option: str = "--realtime") -> float:
+    """``fps`` if the virtual clock can run at it, else :class:`~odtrack_eval.errors.OdtrackEvalError` in CLI words."""
+    from odtrack_eval.errors import OdtrackEvalError
+
+    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and MIN_FPS <= fps < MAX_FPS):
+        raise OdtrackEvalError(f"{option} must be a frame rate from {MIN_FPS:g} to below {MAX_FPS:.0e} frames/s, "
+                               f"got {fps}")  # fmt: skip
+    return float(fps)
 
 
 def arrivals_us(num_frames: int, fps: float) -> list[int]:
     """Arrival time of every frame in microseconds."""
-    if not fps > 0:
-        raise ValueError(f"the frame rate must be positive, got {fps}")
+    if not 0 < fps < MAX_FPS:
+        raise ValueError(f"the frame rate must be above 0 and below {MAX_FPS:.0e}, got {fps}")
     return [round(j * 1e6 / fps) for j in range(num_frames)]
 
 
@@ -89,4 +107,18 @@ def estimate_boxes(boxes: np.ndarray, times: np.ndarray, fps: float) -> np.ndarr
 
 def realtime_label(fps: float) -> str:
     """What every output of ``evaluate --realtime`` adds to a tracker's name."""
-    return f"(real-time {fps:g} fps, estimate)"
+    return f"(real-time {decimal(fps)} fps, estimate)"
+
+
+_LABEL = re.compile(r" \(real-time [0-9.]+ fps, estimate\)$")
+
+
+def entry_name(tracker: str) -> str:
+    """The results entry behind a tracker name of ``evaluate --realtime`` (its label removed)."""
+    return _LABEL.sub("", tracker)
+
+
+def decimal(value: float) -> str:
+    """A number as plain decimals (``29.97``, ``0.00001``, ``30``): no exponent, for names and folders."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "0") or value == 0 else repr(value)

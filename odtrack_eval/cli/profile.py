@@ -61,7 +61,7 @@ def profile(
                     f"p99 {record['p99_ms']:.2f} ms ({record['fps']:.1f} calls/s)"),
         ("timed", f"{record['iterations']} calls after {record['warmup']} warm-up calls; {record['timer']}"),
         ("parameters", f"{record['parameters']:,} ({record['parameters'] / 1e6:.1f}M)"),
-        ("FLOPs", "unknown" if flops is None else f"{flops / 1e9:.1f} GFLOPs = {flops / 2e9:.1f} GMACs per call"),
+        ("FLOPs", "unknown" if flops is None else f"{flops / 1e9:.3g} GFLOPs = {flops / 2e9:.3g} GMACs per call"),
         ("peak memory", f"{record['peak_memory_bytes'] / 2**20:.0f} MiB ({record['peak_memory']})"),
     ]
     if where is not None:

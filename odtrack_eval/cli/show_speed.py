@@ -52,7 +52,8 @@ def speed(
     timings = speed_report.timings(ev, results)
     points, left_out = speed_points(ev, timings, speed_report.baseline_trackers(ev, timings))
     if left_out:
-        typer.secho(f"left out (no time files): {', '.join(left_out)}", err=True, fg=typer.colors.YELLOW)
+        typer.secho(f"left out (no time files, or no finite FPS): {', '.join(left_out)}", err=True,
+                    fg=typer.colors.YELLOW)  # fmt: skip
     if not points:
         raise OdtrackEvalError(f"no tracker in {results} has _time.txt files: there is no speed to plot")
     first = proto.metrics[0]

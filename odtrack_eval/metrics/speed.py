@@ -62,8 +62,8 @@ def _usable(values: np.ndarray) -> np.ndarray:
 
 
 def speed_of(times: Sequence[np.ndarray]) -> Speed | None:
-    """The speed over ``times`` (one array of seconds per sequence and run, frame 0 first); None when no
-    file has a usable tracked frame."""
+    """The speed over ``times`` (one array of seconds per sequence and run, frame 0 first); None when no file has
+    a usable time (with initialisation times only, the tracked-frame figures are NaN)."""
     inits, tracked = [], []
     for t in times:
         t = np.asarray(t, dtype=np.float64).ravel()
@@ -75,8 +75,11 @@ def speed_of(times: Sequence[np.ndarray]) -> Speed | None:
             inits.append(float(init[0]))
         if len(rest):
             tracked.append(rest)
-    if not tracked:
+    if not tracked and not inits:
         return None
+    if not tracked:  # (one-frame sequences: an initialisation time, nothing tracked)
+        nan = float("nan")
+        return Speed(nan, float(np.median(inits)) * 1000.0, nan, nan, nan, 0, 0)
     pooled = np.concatenate(tracked)
     total = float(pooled.sum())
     p50, p95, p99 = (float(v) * 1000.0 for v in np.percentile(pooled, [50, 95, 99]))

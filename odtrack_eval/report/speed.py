@@ -17,6 +17,7 @@ from typing import Any
 from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.metrics.schema import score
 from odtrack_eval.metrics.speed import SPEED_FIELDS
+from odtrack_eval.realtime import entry_name
 from odtrack_eval.report.tables import Column, Table, benchmark_label
 from odtrack_eval.results.manifests import Timing, timing_of
 
@@ -39,7 +40,7 @@ def timings(evaluation: Evaluation, results_dir: str | Path | None) -> dict[str,
     except Exception:  # (the evaluation succeeded; a listing problem must not lose its numbers)
         return out
     for name in out:
-        entry = entries.get(name)
+        entry = entries.get(entry_name(name))  # (an `evaluate --realtime` row is named after its entry)
         if entry is not None and entry.runs:
             out[name] = timing_of(entry.runs[0].folder)
     return out
@@ -72,7 +73,8 @@ def baseline_trackers(evaluation: Evaluation, found: dict[str, Timing] | None = 
     out = set()
     for r in evaluation.results:
         timing = (found or {}).get(r.tracker)
-        if (timing is not None and timing.baseline) or r.tracker in names or r.tracker.split("/")[0] in names:
+        entry = entry_name(r.tracker)
+        if (timing is not None and timing.baseline) or entry in names or entry.split("/")[0] in names:
             out.add(r.tracker)
     return out
 

@@ -2,8 +2,10 @@
 per tracker, marker area by parameter count where it is known.
 
 Parameter counts come, in this order, from the tracker's run manifest (the ``profile`` a run recorded), then
-from the published efficiency table (the ODTrack paper's Table 1, ``params_m``), matched by name through the
-published aliases. Trackers without time files have no speed and are left out (the caller says which).
+from the tracker definition the manifest recorded (the count ``trackers info`` prints, where the implementation
+offers one: ODTrack), then from the published efficiency table (the ODTrack paper's Table 1, ``params_m``),
+matched by the tracker's exact name (folder, or the part before ``/``). Trackers without a finite speed (no
+time files, or every time 0) are left out (the caller says which).
 Colours are the report's per-tracker colours, so a tracker looks the same as in the curves.
 """
 
@@ -43,7 +45,6 @@ def published_parameters() -> dict[str, float]:
     for row in load_published("efficiency"):
         if row.metric == "params_m":
             out[_canonical(row.tracker)] = row.value
-            out.setdefault(_canonical(row.tracker.split("-")[0]), row.value)  # ODTrack-B -> odtrack (B is the default)
     return out
 
 
@@ -54,7 +55,7 @@ def _canonical(name: str) -> str:
 def speed_points(
     evaluation: Evaluation, timings: Mapping[str, Timing], baselines: set[str]
 ) -> tuple[list[SpeedPoint], list[str]]:
-    """The points to draw and the trackers left out (no time files)."""
+    """The points to draw and the trackers left out (no time files, or no finite FPS)."""
     key = evaluation.protocol.metrics[0]
     published = published_parameters()
     points, left_out = [], []
@@ -66,6 +67,8 @@ def speed_points(
         params, source = None, ""
         if timing.parameters is not None:
             params, source = timing.parameters / 1e6, "profile"
+        elif (count := _definition_parameters(timing)) is not None:
+            params, source = count / 1e6, "definition"
         else:
             for name in (r.tracker, r.tracker.split("/")[0]):
                 if _canonical(name) in published:
@@ -73,6 +76,17 @@ def speed_points(
                     break
         points.append(SpeedPoint(r.tracker, r.speed.fps, r.scores()[key], params, source, r.tracker in baselines))
     return points, left_out
+
+
+def _definition_parameters(timing: Timing) -> int | None:
+    """The parameter count of the tracker definition a run manifest recorded (None: none, or not countable)."""
+    if not timing.implementation:
+        return None
+    from odtrack_eval.trackers.definition import TrackerDefinition
+    from odtrack_eval.trackers.registry import network_parameters
+
+    definition = TrackerDefinition("recorded", timing.implementation, dict(timing.factory_parameters))
+    return network_parameters(definition)
 
 
 def _area(params_m: float | None) -> float:

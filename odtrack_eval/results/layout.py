@@ -29,7 +29,7 @@ from odtrack_eval.sequence import canonical_name
 __all__ = ["RunFiles", "TrackerRuns", "discover_trackers", "dataset_folder_matches", "REALTIME_PARAM"]
 
 #: The parameter folder of a ``run --realtime`` run (``baseline-rt30fps``, ``default-rt25fps-lat40ms``).
-REALTIME_PARAM = re.compile(r"-rt[0-9.e+]+fps(-lat[0-9.e+]+ms)?$")
+REALTIME_PARAM = re.compile(r"-rt[0-9.]+fps(-lat[0-9.]+ms)?$")
 
 _MATLAB_SUFFIX = "_tracking_result"
 _TIMES_DIR = "times"

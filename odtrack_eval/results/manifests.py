@@ -54,6 +54,9 @@ class Timing:
     baseline: bool = False
     #: The network's parameter count from the profile the run recorded (``odtrack-eval profile``), if any.
     parameters: int | None = None
+    #: The tracker definition the run recorded: its implementation and factory parameters ("" / () if none).
+    implementation: str = ""
+    factory_parameters: tuple[tuple[str, Any], ...] = ()
     #: Where this was read (None: no manifest).
     source: str | None = None
 
@@ -114,5 +117,7 @@ def timing_of(folder: Path) -> Timing:
         realtime=session.get("realtime") if isinstance(session.get("realtime"), Mapping) else None,
         baseline=bool(tracker.get("baseline", False)),
         parameters=int(profile["parameters"]) if isinstance(profile.get("parameters"), int) else None,
+        implementation=str(tracker.get("implementation") or ""),
+        factory_parameters=tuple(sorted(parameters.items())),
         source=str(path),
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.realtime import check_rate, decimal
 from odtrack_eval.runner.claims import ClaimingTasks, Claims
 from odtrack_eval.runner.manifest import RunManifest
 from odtrack_eval.runner.parallel import run_pool, run_serial
@@ -70,11 +71,12 @@ class RunConfig:
                 "--batch K steps K sequences together in one process on one device: use it with one worker, "
                 "one --device and the local backend"
             )
-        if self.realtime_fps is not None and not (0 < self.realtime_fps < 1e6):
-            raise OdtrackEvalError(f"--realtime must be a frame rate above 0, got {self.realtime_fps}")
-        if self.latency is not None and (self.realtime_fps is None or not 0 <= self.latency < 3600):
-            raise OdtrackEvalError("--latency (seconds, >= 0) goes with --realtime FPS"
-                                   if self.realtime_fps is None else f"--latency must be >= 0 s, got {self.latency}")
+        if self.realtime_fps is not None:
+            check_rate(self.realtime_fps)
+        if self.latency is not None and self.realtime_fps is None:
+            raise OdtrackEvalError("--latency (seconds, >= 0) goes with --realtime FPS")
+        if self.latency is not None and not 0 <= self.latency < 3600:
+            raise OdtrackEvalError(f"--latency must be from 0 to below 3600 s, got {self.latency}")
         if self.realtime_fps is not None and self.batch > 1:
             raise OdtrackEvalError("--realtime tracks each sequence on its own clock: it does not go with --batch")
         if self.run_id is not None and not 0 <= self.run_id <= 999:
@@ -90,8 +92,8 @@ class RunConfig:
         (``baseline-rt30fps``, ``baseline-rt30fps-lat40ms``)."""
         if self.realtime_fps is None:
             return param
-        latency = "" if self.latency is None else f"-lat{self.latency * 1000:g}ms"
-        return f"{param}-rt{self.realtime_fps:g}fps{latency}"
+        latency = "" if self.latency is None else f"-lat{decimal(self.latency * 1000)}ms"
+        return f"{param}-rt{decimal(self.realtime_fps)}fps{latency}"
 
 
 def validate_device(device: str) -> str:

@@ -161,6 +161,16 @@ def describe_tracker(definition: TrackerDefinition) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in describe(**dict(definition.parameters))]
 
 
+def network_parameters(definition: TrackerDefinition) -> int | None:
+    """The parameter count of the definition's network, where its factory offers ``parameter_count`` (ODTrack:
+    a weightless build, the number ``trackers info`` prints); None otherwise or when it cannot be built here."""
+    try:
+        count = getattr(_import_factory(definition), "parameter_count", None)
+        return int(count(**dict(definition.parameters))) if callable(count) else None
+    except Exception:  # (torch missing, an unknown variant: the count is simply unknown)
+        return None
+
+
 def check_tracker_checkpoint(definition: TrackerDefinition) -> list[tuple[str, str]]:
     """Check the definition's checkpoint as building the tracker would: present and readable, and, where
     the factory offers ``check_checkpoint`` (ODTrack), its content (without building anything).

@@ -70,7 +70,7 @@ def test_show_speed_draws_every_timed_tracker_in_its_curve_colour(results: Path,
     done = CliRunner().invoke(app, ["show", "speed", "-d", "otb100", "--root", str(ROOTS["otb100"]), "-r",
                                     str(results), "-o", str(out)])  # fmt: skip
     assert done.exit_code == 0, done.output
-    assert "left out (no time files): cfnet-conv2" in done.output
+    assert "left out (no time files, or no finite FPS): cfnet-conv2" in done.output
     styles = plots.tracker_styles(sorted(["ODTrack-B", "SiamFC-3s", "cfnet-conv2", "static"], key=str.lower))
     for name in ("ODTrack-B", "SiamFC-3s", "static"):
         assert _has_colour(out, styles[name].color), name
@@ -98,3 +98,29 @@ def test_the_report_has_a_speed_section_only_with_time_files(results: Path, tmp_
     plain = evaluate_folder(ds, RESULTS["otb100"], get_protocol("odtrack"), cache=False)
     files = build_report(plain, tmp_path / "without", RESULTS["otb100"])
     assert "speed" not in files.tables and "speed_accuracy" not in files.figures
+
+
+def test_parameters_come_from_the_recorded_definition_not_a_name_prefix(tmp_path: Path) -> None:
+    """A run of odtrack-l384 is sized by ODTrack-L's own count (`trackers info`), not ODTrack-B's 92M; a
+    folder merely called `odtrack` gets no published count."""
+    pytest.importorskip("torch")
+    from odtrack_eval.trackers.odtrack.config import get_config
+    from odtrack_eval.trackers.odtrack.model import parameter_counts
+
+    require_shared("data", "real", "otb100", "results")
+    res = tmp_path / "res"
+    for name in ("odtrack-large", "odtrack"):
+        shutil.copytree(RESULTS["otb100"] / "SiamFC-3s", res / name)
+        for f in sorted((res / name).glob("*.txt")):
+            (f.parent / f"{f.stem}_time.txt").write_text("0.05\n" * len(f.read_text().splitlines()))
+    manifest = {"format": "odtrack-eval run manifest 1", "sessions": [{"status": "complete", "devices": ["cpu"]}],
+                "tracker": {"name": "odtrack-l384", "implementation": "odtrack_eval.trackers.odtrack:odtrack_l384",
+                            "parameters": {"precision": "fp32"}}}  # fmt: skip
+    (res / "odtrack-large" / "run_manifest.json").write_text(json.dumps(manifest))
+    ev = evaluate_folder(load_dataset("otb100", ROOTS["otb100"]), res, get_protocol("odtrack"), cache=False)
+    timings = speed_report.timings(ev, res)
+    points = {p.tracker: p for p in speed_points(ev, timings, set())[0]}
+    expected = parameter_counts(get_config("odtrack-l384"))["total"] / 1e6
+    assert points["odtrack-large"].params_m == pytest.approx(expected) and expected > 300
+    assert points["odtrack-large"].params_source == "definition"
+    assert points["odtrack"].params_m is None

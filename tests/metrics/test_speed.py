@@ -31,8 +31,10 @@ def test_nan_inf_and_negative_times_are_not_frames_but_zero_is() -> None:
 
 
 def test_no_usable_time_gives_none_and_all_zero_gives_nan_fps() -> None:
-    assert speed_of([]) is None
-    assert speed_of([np.array([0.3]), np.array([0.1, np.nan])]) is None  # only init frames
+    assert speed_of([]) is None and speed_of([np.array([np.nan, np.nan])]) is None
+    init_only = speed_of([np.array([0.3]), np.array([0.1, np.nan])])  # one-frame sequences: the init is known
+    assert init_only is not None and init_only.init_ms == pytest.approx(200.0) and init_only.frames == 0
+    assert math.isnan(init_only.fps) and math.isnan(init_only.p50_ms)
     zero = speed_of([np.array([0.0, 0.0, 0.0])])
     assert zero is not None and math.isnan(zero.fps) and zero.frames == 2
 

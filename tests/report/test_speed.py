@@ -82,3 +82,27 @@ def test_table_marks_no_baseline_and_shows_a_dash_without_times(results: Path) -
     assert "static: unknown (no run manifest) (baseline: never marked)" in out.stdout
     assert "cfnet-conv2: no time files" in out.stdout
 
+
+
+def test_realtime_estimate_rows_keep_their_manifest_and_baseline(tmp_path: Path) -> None:
+    """`evaluate --speed --realtime`: an estimate row is still its entry (manifest read, baseline unmarked)."""
+    from odtrack_eval.datasets import load_dataset
+    from odtrack_eval.evaluation import evaluate_folder
+    from odtrack_eval.protocols import get_protocol
+
+    require_shared("data", "real", "otb100", "results")
+    res = tmp_path / "res"
+    for name, seconds in (("static", 1e-6), ("SiamFC-3s", 0.02)):
+        shutil.copytree(RESULTS["otb100"] / "SiamFC-3s", res / name)
+        for f in sorted((res / name).glob("*.txt")):
+            (f.parent / f"{f.stem}_time.txt").write_text(f"{seconds}\n" * len(f.read_text().splitlines()))
+    (res / "SiamFC-3s" / "run_manifest.json").write_text(json.dumps(
+        {"format": "odtrack-eval run manifest 1", "tracker": {"name": "x", "parameters": {}},
+         "sessions": [{"status": "complete", "devices": ["cpu"], "batch": 1}]}))  # fmt: skip
+    ev = evaluate_folder(load_dataset("otb100", ROOTS["otb100"]), res, get_protocol("odtrack"), cache=False,
+                         realtime=30.0)  # fmt: skip
+    from odtrack_eval.report import speed as speed_report
+
+    found = speed_report.timings(ev, res)
+    assert found["SiamFC-3s (real-time 30 fps, estimate)"].devices == ("cpu",)
+    assert speed_report.baseline_trackers(ev, found) == {"static (real-time 30 fps, estimate)"}

@@ -125,8 +125,11 @@ def test_measured_latency_run_completes_and_records_measured_times(dataset, plug
 
 @pytest.mark.parametrize(
     ("kw", "message"),
-    [({"realtime_fps": 0.0}, "above 0"), ({"latency": 0.1}, "goes with --realtime"),
-     ({"realtime_fps": 30.0, "latency": -1.0}, ">= 0"), ({"realtime_fps": 30.0, "batch": 4}, "--batch")],
+    [({"realtime_fps": 0.0}, "frame rate from"), ({"realtime_fps": float("inf")}, "frame rate from"),
+     ({"realtime_fps": 2e6}, "below 1e\\+06"), ({"latency": 0.1}, "goes with --realtime"),
+     ({"realtime_fps": 30.0, "latency": -1.0}, "from 0 to below 3600"),
+     ({"realtime_fps": 30.0, "latency": 5000.0}, "from 0 to below 3600"),
+     ({"realtime_fps": 30.0, "batch": 4}, "--batch")],
 )  # fmt: skip
 def test_bad_realtime_options_are_refused(tmp_path: Path, kw: dict, message: str) -> None:
     with pytest.raises(OdtrackEvalError, match=message):
@@ -197,3 +200,22 @@ def test_a_realtime_folder_is_named_with_its_param_even_alone(dataset, plugin, t
     run_tracker(drift(), dataset, RunConfig(tmp_path / "res", progress=False, realtime_fps=29.97, latency=0.04))
     names = [e.name for e in discover_trackers(tmp_path / "res", "lasot")]
     assert names == ["drift/default-rt29.97fps-lat40ms"]
+
+
+def test_folder_names_are_plain_decimals(tmp_path: Path) -> None:
+    assert RunConfig(tmp_path, realtime_fps=1e-3, latency=0.05).results_param("p") == "p-rt0.001fps-lat50ms"
+    assert RunConfig(tmp_path, realtime_fps=29.97).results_param("p") == "p-rt29.97fps"
+
+
+def test_evaluate_realtime_checks_the_rate_and_skips_realtime_runs(dataset, plugin, tmp_path: Path) -> None:
+    from odtrack_eval.evaluation import evaluate_folder
+    from odtrack_eval.protocols import get_protocol
+
+    run_tracker(drift(), dataset, RunConfig(tmp_path / "res", progress=False))
+    run_tracker(drift(), dataset, RunConfig(tmp_path / "res", progress=False, realtime_fps=30.0, latency=0.05))
+    proto = get_protocol("odtrack")
+    with pytest.raises(OdtrackEvalError, match="--realtime must be a frame rate"):
+        evaluate_folder(dataset, tmp_path / "res", proto, cache=False, realtime=0.0)
+    ev = evaluate_folder(dataset, tmp_path / "res", proto, cache=False, realtime=30.0)
+    assert [r.tracker for r in ev.results] == ["drift/default (real-time 30 fps, estimate)"]
+    assert "a real-time run already" in ev.errors["drift/default-rt30fps-lat50ms"]

@@ -133,6 +133,14 @@ def check_checkpoint(variant: str, checkpoint: str | Path, **params: Any) -> lis
     return rows
 
 
+def parameter_count(variant: str, **params: Any) -> int:
+    """The network's parameters (a weightless meta-device build; needs torch): what ``show speed`` sizes by."""
+    from odtrack_eval.trackers.odtrack.model import parameter_counts
+
+    overrides = {k: v for k, v in params.items() if k not in _RUNTIME_OPTIONS}
+    return int(parameter_counts(get_config(variant, **overrides))["total"])
+
+
 for _factory, _variant in (
     (odtrack_b384, "odtrack-b384"),
     (odtrack_l384, "odtrack-l384"),
@@ -142,3 +150,4 @@ for _factory, _variant in (
 ):
     _factory.describe = functools.partial(describe, _variant)  # type: ignore[attr-defined]
     _factory.check_checkpoint = functools.partial(check_checkpoint, _variant)  # type: ignore[attr-defined]
+    _factory.parameter_count = functools.partial(parameter_count, _variant)  # type: ignore[attr-defined]
