@@ -32,8 +32,10 @@ def speed(
         bool, typer.Option("--allow-missing", help="Evaluate on the sequences every tracker has.")
     ] = False,
 ) -> None:
-    """The protocol's first score (AUC, AO) against FPS from the _time.txt files (log axis), points labelled,
-    marker area by parameter count where known (a run's profile, else the paper's Table 1); baselines hollow."""
+    """Accuracy against speed: one labelled point per tracker (AUC or AO against FPS, log axis).
+
+    FPS comes from the _time.txt files (frame 0 excluded); the marker area is the parameter count where it is
+    known (a run's profile or recorded definition, else the paper's Table 1); baselines are hollow."""
     from odtrack_eval.cli.evaluate import load_for_protocol
     from odtrack_eval.metrics.schema import score
     from odtrack_eval.pipelines import evaluate
