@@ -56,7 +56,7 @@ class ReportFiles:
 def report_order(evaluation: Evaluation) -> list[str]:
     """Tracker order that fixes colours: by name (case-insensitive), independent of the scores, so
     a tracker keeps its colour when another tracker is added or the numbers change."""
-    return sorted((r.tracker for r in evaluation.results), key=lambda n: (n.lower(), n))
+    return plots.tracker_order(r.tracker for r in evaluation.results)
 
 
 def write_table(table: tables.Table, base: Path) -> list[Path]:

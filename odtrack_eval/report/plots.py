@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass
 from functools import cache
@@ -82,6 +82,12 @@ class Style:
     color: str
     linestyle: str
     marker: str
+
+
+def tracker_order(names: Iterable[str]) -> list[str]:
+    """The order that fixes colours: by name (case-insensitive), independent of the scores, so a tracker keeps
+    its colour when another tracker is added or the numbers change (every figure of every command)."""
+    return sorted(set(names), key=lambda n: (n.lower(), n))
 
 
 def tracker_styles(names: SequenceABC[str]) -> dict[str, Style]:

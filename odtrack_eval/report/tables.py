@@ -23,6 +23,7 @@ from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.metrics.aggregation import OPEResult
 from odtrack_eval.metrics.schema import SCORES, Score, headline_keys, score, scores_for
 from odtrack_eval.protocols import DEFAULT_PROTOCOL, get_protocol
+from odtrack_eval.sequence import Dataset
 
 
 @dataclass(frozen=True)
@@ -423,10 +424,14 @@ def benchmark_label(evaluation: Evaluation) -> str:
     """How titles name the evaluated benchmark: its display name (``LaSOT``), with the split where the
     dataset is not the benchmark's standard set (``GOT-10k (got10k-val)``), or what it is when it is not
     the benchmark at all (``LaSOT layout (synthetic, written by odtrack-eval synth)``)."""
+    return dataset_label(evaluation.dataset)
+
+
+def dataset_label(ds: Dataset) -> str:
+    """:func:`benchmark_label` of a dataset (figures drawn without an evaluation: timelines)."""
     from odtrack_eval.datasets import REGISTRY
     from odtrack_eval.datasets.names import display_name
 
-    ds = evaluation.dataset
     shown = display_name(ds.tag)
     if ds.note:
         return f"{shown} layout ({ds.note})"
