@@ -62,6 +62,4 @@ def frame_measures(
     counted = run.forced["success"] != DROP
     # (a protocol that cuts the ground truth to short results makes a sequence shorter than its truth)
     bounds = np.concatenate([[0], np.cumsum(np.bincount(run.seq_index, minlength=len(truths)))])
-    return [
-        FrameMeasures(iou[a:b], ce[a:b], counted[a:b].copy()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-    ]
+    return [FrameMeasures(iou[a:b], ce[a:b], counted[a:b].copy()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]

@@ -102,7 +102,7 @@ def timeline_plot(
         ax = fig.add_subplot(1, 1, 1)
         lane_h = _LANE * top
         bottom = -lane_h * (k + 0.4)
-        for label, colour, mask in shades:
+        for _label, colour, mask in shades:
             ax.fill_between(x, 0, 1, where=mask, step="mid", color=colour, linewidth=0,
                             transform=ax.get_xaxis_transform(), zorder=0)  # fmt: skip
         if measure == "iou":
