@@ -9,13 +9,14 @@ the dataset's own per-frame facts (absent, fully occluded, out of view).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from odtrack_eval.errors import RuleRefusal
+from odtrack_eval.metrics.failures import FailureStats, disagreement, failure_stats, find_failures
 from odtrack_eval.metrics.per_frame import FrameMeasures, frame_measures
 from odtrack_eval.metrics.truth import truths_of
 from odtrack_eval.protocols import Protocol
@@ -24,7 +25,15 @@ from odtrack_eval.results.selection import find_entries
 from odtrack_eval.sequence import Dataset
 from odtrack_eval.sequence import Sequence as DatasetSequence
 
-__all__ = ["TargetFlags", "TrackerFrames", "SequenceFrames", "target_flags", "load_frame_results"]
+__all__ = [
+    "TargetFlags",
+    "TrackerFrames",
+    "SequenceFrames",
+    "FailureAnalysis",
+    "target_flags",
+    "load_frame_results",
+    "analyse_failures",
+]
 
 
 @dataclass(frozen=True)
@@ -94,19 +103,23 @@ def load_frame_results(
     trackers: list[str] | None = None,
     sequences: Sequence[str] | None = None,
     allow_missing: bool = False,
+    only: Collection[str] | None = None,
 ) -> list[SequenceFrames]:
     """Per sequence of ``sequences`` (default: all of ``dataset``; ``--sequence`` names, exact or as
     :func:`~odtrack_eval.sequence.canonical_name`), every tracker's per-frame results under ``protocol``.
 
     ``trackers``: ``--tracker`` values (default: every tracker found). A tracker without a file for an asked
     sequence raises :class:`~odtrack_eval.errors.ResultsError` naming the folder, unless ``allow_missing``
-    (then it is left out of that sequence). A protocol rule refusing a file raises, naming it.
+    (then it is left out of that sequence). A protocol rule refusing a file raises, naming it. ``only``: the
+    entry names to load (e.g. the trackers an evaluation scored; refused ones are not read).
     """
     chosen = dataset.select(sequences) if sequences else dataset
     proto = protocol.for_benchmark(dataset.tag)
     out = [SequenceFrames(seq, target_flags(seq)) for seq in chosen]
     by_name = {s.name: s for s in out}
     for entry in find_entries(Path(results_dir), dataset.tag, trackers):
+        if only is not None and entry.name not in only:
+            continue
         runs = [load_run(run, chosen, allow_missing=allow_missing) for run in entry.runs]
         have = [n for n in chosen.names if all(n in r.boxes for r in runs)]
         truths = truths_of(chosen.select(have)) if have else []
@@ -122,3 +135,45 @@ def load_frame_results(
                 entry.name, [r.boxes[name] for r in runs], [m[i] for m in per_run]
             )
     return out
+
+
+@dataclass(frozen=True)
+class FailureAnalysis:
+    """Failure figures per tracker and the sequences where trackers disagree most
+    (definitions: :mod:`odtrack_eval.metrics.failures`)."""
+
+    threshold: float
+    min_frames: int
+    stats: dict[str, FailureStats]
+    #: (sequence, mean per-frame IoU range), most disagreement first.
+    disagreement: list[tuple[str, float]]
+    #: sequence -> tracker -> number of failures (run 1), for per-sequence listings.
+    per_sequence: dict[str, dict[str, int]]
+
+
+def analyse_failures(
+    frames: Sequence[SequenceFrames], trackers: Sequence[str], threshold: float, min_frames: int, top: int = 10
+) -> FailureAnalysis:
+    """The :class:`FailureAnalysis` of ``trackers`` over ``frames`` (the sequences a tracker lacks are left out
+    of its figures; disagreement is over the sequences every tracker has)."""
+    stats = {}
+    for name in trackers:
+        mine = [(f, f.trackers[name]) for f in frames if name in f.trackers]
+        if not mine:
+            continue
+        runs = len(mine[0][1].measures)
+        per_run = [[(t.measures[r].iou, t.present(f.flags, r)) for f, t in mine] for r in range(runs)]
+        stats[name] = failure_stats(per_run, threshold, min_frames)
+    spread = {}
+    per_sequence: dict[str, dict[str, int]] = {}
+    for f in frames:
+        have = [f.trackers[n] for n in trackers if n in f.trackers]
+        per_sequence[f.name] = {
+            t.tracker: len(find_failures(t.measures[0].iou, t.present(f.flags), threshold, min_frames)) for t in have
+        }
+        if len(have) == len(trackers) and len(have) >= 2:
+            spread[f.name] = (
+                np.array([t.measures[0].iou for t in have]),
+                np.array([t.present(f.flags) for t in have]),
+            )
+    return FailureAnalysis(threshold, min_frames, stats, disagreement(spread, top), per_sequence)

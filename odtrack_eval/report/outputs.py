@@ -40,8 +40,10 @@ def evaluation_json(
     per_sequence: bool = False,
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
     ci_settings: dict[str, Any] | None = None,
+    failures: Any = None,
 ) -> str:
-    """The ``evaluate --format json`` document (``"refused"`` lists refused trackers in both kinds)."""
+    """The ``evaluate --format json`` document (``"refused"`` lists refused trackers in both kinds;
+    ``failures``: a :class:`~odtrack_eval.frame_results.FailureAnalysis`, one-pass only)."""
     if evaluation.protocol.kind == "multistart":
         from odtrack_eval.report import vot
 
@@ -49,7 +51,7 @@ def evaluation_json(
     from odtrack_eval.report import documents
 
     return documents.to_json(evaluation, attributes=attributes, sequences=per_sequence, cis=cis,
-                             ci_settings=ci_settings)  # fmt: skip
+                             ci_settings=ci_settings, failures=failures)  # fmt: skip
 
 
 def write_report(
