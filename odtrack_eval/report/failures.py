@@ -11,10 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from odtrack_eval.evaluation import Evaluation
-from odtrack_eval.frame_results import FailureAnalysis, analyse_failures, load_frame_results
+from odtrack_eval.frame_results import FailureAnalysis, SequenceFrames, analyse_failures, load_frame_results
 from odtrack_eval.report.tables import Column, Table
 
-__all__ = ["evaluation_failures", "failure_table", "disagreement_table", "failures_dict", "failures_html"]
+__all__ = [
+    "evaluation_failures",
+    "evaluation_frames",
+    "failure_table",
+    "disagreement_table",
+    "failures_dict",
+    "failures_html",
+]
 
 FAILURE_COLUMNS = (
     Column("failures", "Failures", higher_is_better=False, decimals=0),
@@ -41,11 +48,18 @@ def evaluation_failures(
 ) -> FailureAnalysis:
     """The failure analysis of the trackers ``evaluation`` scored, on the sequences it scored (``trackers``: the
     ``--tracker`` values it was run with)."""
-    scored = [r.tracker for r in evaluation.results]
+    frames = evaluation_frames(evaluation, results_dir, trackers)
+    return analyse_failures(frames, [r.tracker for r in evaluation.results], threshold, min_frames)
+
+
+def evaluation_frames(
+    evaluation: Evaluation, results_dir: str | Path, trackers: list[str] | None = None
+) -> list[SequenceFrames]:
+    """Per-frame results of the trackers ``evaluation`` scored, on the sequences it scored."""
+    scored = {r.tracker for r in evaluation.results}
     ds = evaluation.dataset
-    frames = load_frame_results(ds.select(evaluation.sequence_names), results_dir, evaluation.protocol,
-                                trackers=trackers, only=set(scored), allow_missing=True)  # fmt: skip
-    return analyse_failures(frames, scored, threshold, min_frames)
+    return load_frame_results(ds.select(evaluation.sequence_names), results_dir, evaluation.protocol,
+                              trackers=trackers, only=scored, allow_missing=True)  # fmt: skip
 
 
 def failure_table(analysis: FailureAnalysis, title: str = "Failures") -> Table:

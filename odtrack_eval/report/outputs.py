@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from odtrack_eval.report.sequences import DEFAULT_TIMELINES
 from odtrack_eval.report.tables import Table
 from odtrack_eval.store import ArrayStore
 
@@ -64,10 +65,12 @@ def write_report(
     trackers: list[str] | None = None,
     allow_missing: bool = False,
     strict: bool = False,
+    timelines: int | None = DEFAULT_TIMELINES,
 ) -> tuple[Path, str]:
     """Write the report folder; returns its ``index.html`` and a one-line summary of what was written.
 
-    One-pass reports include the inspection of the results folder (``odtrack-eval inspect``).
+    One-pass reports include the inspection of the results folder (``odtrack-eval inspect``), the failure
+    analysis and the sequence pages (``timelines``: how many sequences get a timeline, None all).
     """
     if evaluation.protocol.kind == "multistart":
         from odtrack_eval.report.vot import build_vot_report
@@ -79,7 +82,9 @@ def write_report(
 
     inspection = inspect_evaluated(evaluation, results_dir, trackers=trackers, allow_missing=allow_missing,
                                    strict=strict)  # fmt: skip
-    files = build_report(evaluation, out_dir, results_dir, cache=cache, paper_names=paper_names, inspection=inspection)
+    files = build_report(evaluation, out_dir, results_dir, cache=cache, paper_names=paper_names, inspection=inspection,
+                         trackers=trackers, timelines=timelines)  # fmt: skip
     n_tables = sum(len(v) for v in files.tables.values())
     n_figs = sum(len(v) for v in files.figures.values())
-    return files.index, f"wrote {files.index} ({n_tables} table files, {n_figs} figure files)"
+    pages = len(files.sequence_pages)
+    return files.index, f"wrote {files.index} ({n_tables} table files, {n_figs} figure files, {pages} sequence files)"
