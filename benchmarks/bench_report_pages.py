@@ -1,0 +1,92 @@
+"""What the per-sequence pages, timelines and failure analysis add to ``odtrack-eval report`` (issue 16), on the
+real LaSOT test set (280 sequences, the released ATOM and C-RPN results).
+
+Run: ``python benchmarks/bench_report_pages.py [--shared PATH] [--base COMMIT] [--repeat 3] [--all]``.
+
+The code before the change (``--base``, default the commit the issue-16 branch started from) is exported
+with ``git archive`` into a temporary folder and run from there, so both versions are timed on the same
+machine, alternating, as the whole command a user types, each in a fresh process:
+
+* cold: an empty cache folder (``ODTRACK_EVAL_CACHE``): evaluation, figures, timelines all computed;
+* cached rerun: the same command again on that cache folder;
+
+for the base version and for this one with ``--timelines 0`` and the default 30; ``--all`` also times
+``--timelines all`` once (every sequence drawn: minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BASE = "05f9f12"
+
+
+def _export(commit: str, into: Path) -> Path:
+    """The package at ``commit``, unpacked under ``into`` (the folder to put on PYTHONPATH)."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "odtrack_eval"], capture_output=True,
+                             check=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def _report(code: Path, annos: Path, results: Path, out: Path, cache: Path, *extra: str) -> float:
+    env = {**os.environ, "ODTRACK_EVAL_CACHE": str(cache), "PYTHONPATH": str(code)}
+    cmd = [sys.executable, "-m", "odtrack_eval", "report", "-d", "lasot", "--root", str(annos), "-r", str(results),
+           "-o", str(out), *extra]  # fmt: skip
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"report failed ({' '.join(cmd)}):\n{proc.stdout}\n{proc.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    parser.add_argument("--base", default=BASE, help="commit to compare with (before the change)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--all", action="store_true", help="also time --timelines all once")
+    args = parser.parse_args()
+    real = args.shared / "data" / "real" / "lasot"
+    if not real.is_dir():
+        raise SystemExit(f"needs the real LaSOT material at {real}")
+    annos, results = real / "annotations", real / "results"
+    variants = {"base": [], "timelines 0": ["--timelines", "0"], "timelines 30": []}
+    times: dict[str, dict[str, list[float]]] = {v: {"cold": [], "rerun": []} for v in variants}
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        tmp = Path(tmp)
+        base = _export(args.base, tmp / "base")
+        for i in range(args.repeat):
+            for name, extra in variants.items():
+                code = base if name == "base" else REPO
+                cache, out = tmp / f"cache-{name}-{i}", tmp / f"out-{name}-{i}"
+                times[name]["cold"].append(_report(code, annos, results, out, cache, *extra))
+                times[name]["rerun"].append(_report(code, annos, results, out, cache, *extra))
+        if args.all:
+            every = _report(REPO, annos, results, tmp / "out-all", tmp / "cache-all", "--timelines", "all")
+        pages = len(list((tmp / "out-timelines 30-0" / "sequences").glob("*.html")))
+        drawn = len(list((tmp / "out-timelines 30-0" / "sequences").glob("*_timeline.png")))
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.2f} (other processes may share the CPU)")  # fmt: skip
+    print(f"odtrack-eval report, LaSOT (280 sequences, ATOM + C-RPN); median of {args.repeat} (all runs listed):")
+    for name in variants:
+        for kind in ("cold", "rerun"):
+            values = times[name][kind]
+            print(f"  {name:13s} {kind:6s} {statistics.median(values):6.2f} s   ({', '.join(f'{v:.2f}' for v in values)})")
+    print(f"  (this version writes {pages} sequence pages, {drawn} timelines drawn)")
+    if args.all:
+        print(f"  timelines all  cold   {every:6.2f} s (once)")
+
+
+if __name__ == "__main__":
+    main()
