@@ -4,8 +4,9 @@ real LaSOT test set (280 sequences, the released ATOM and C-RPN results).
 Run: ``python benchmarks/bench_report_pages.py [--shared PATH] [--base COMMIT] [--repeat 3] [--all]``.
 
 The code before the change (``--base``, default the commit the issue-16 branch started from) is exported
-with ``git archive`` into a temporary folder and run from there, so both versions are timed on the same
-machine, alternating, as the whole command a user types, each in a fresh process:
+with ``git archive`` into a temporary folder, this working tree's package copied beside it, and both are
+run from there, so both versions are timed on the same machine, alternating, as the whole command a user
+types, each in a fresh process:
 
 * cold: an empty cache folder (``ODTRACK_EVAL_CACHE``): evaluation, figures, timelines all computed;
 * cached rerun: the same command again on that cache folder;
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,6 +36,7 @@ def _export(commit: str, into: Path) -> Path:
     """The package at ``commit``, unpacked under ``into`` (the folder to put on PYTHONPATH)."""
     archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "odtrack_eval"], capture_output=True,
                              check=True).stdout  # fmt: skip
+    into.mkdir(parents=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
 
@@ -66,14 +69,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         tmp = Path(tmp)
         base = _export(args.base, tmp / "base")
+        new = tmp / "new"  # this working tree's package, copied: edits during the run do not leak in
+        shutil.copytree(REPO / "odtrack_eval", new / "odtrack_eval", ignore=shutil.ignore_patterns("__pycache__"))
         for i in range(args.repeat):
             for name, extra in variants.items():
-                code = base if name == "base" else REPO
+                code = base if name == "base" else new
                 cache, out = tmp / f"cache-{name}-{i}", tmp / f"out-{name}-{i}"
                 times[name]["cold"].append(_report(code, annos, results, out, cache, *extra))
                 times[name]["rerun"].append(_report(code, annos, results, out, cache, *extra))
         if args.all:
-            every = _report(REPO, annos, results, tmp / "out-all", tmp / "cache-all", "--timelines", "all")
+            every = _report(new, annos, results, tmp / "out-all", tmp / "cache-all", "--timelines", "all")
         pages = len(list((tmp / "out-timelines 30-0" / "sequences").glob("*.html")))
         drawn = len(list((tmp / "out-timelines 30-0" / "sequences").glob("*_timeline.png")))
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "
@@ -82,7 +87,9 @@ def main() -> None:
     for name in variants:
         for kind in ("cold", "rerun"):
             values = times[name][kind]
-            print(f"  {name:13s} {kind:6s} {statistics.median(values):6.2f} s   ({', '.join(f'{v:.2f}' for v in values)})")
+            print(
+                f"  {name:13s} {kind:6s} {statistics.median(values):6.2f} s   ({', '.join(f'{v:.2f}' for v in values)})"
+            )
     print(f"  (this version writes {pages} sequence pages, {drawn} timelines drawn)")
     if args.all:
         print(f"  timelines all  cold   {every:6.2f} s (once)")

@@ -64,9 +64,15 @@ def timeline(
     ds, proto = load_for_protocol(dataset, root, protocol, command="show timeline", sequences=[sequence])
     if sequence not in ds:
         raise OdtrackEvalError(f"--sequence {sequence}: not a sequence of {ds.name}")
-    (frames,) = load_frame_results(ds, results, proto, trackers=tracker, sequences=[sequence])
+    (frames,) = load_frame_results(ds, results, proto, trackers=tracker, sequences=[sequence], allow_missing=True)
+    entries = [e.name for e in find_entries(results, ds.tag, tracker)]
+    lacking = [name for name in entries if name not in frames.trackers]
     if not frames.trackers:
-        raise OdtrackEvalError(f"{results}: no tracker has results for --sequence {sequence}")
+        raise OdtrackEvalError(f"{results}: no tracker has a result file for --sequence {sequence}")
+    if lacking and tracker:
+        raise OdtrackEvalError(f"{', '.join(lacking)}: no result file for --sequence {sequence} in {results}")
+    for name in lacking:
+        typer.secho(f"warning: {name} has no result file for {sequence}; left out", err=True, fg=typer.colors.YELLOW)
     shown = list(frames.trackers)
     found = [e.name for e in find_entries(results, ds.tag, None)]
     # The report's colours: every tracker of the folder in name order (labels of --tracker TRACKER:PARAM::LABEL

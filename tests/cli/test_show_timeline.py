@@ -129,3 +129,29 @@ def test_evaluate_failures_json_and_table(planted) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "**Failures (IoU < 0.1 for ≥ 10 frames)**" in proc.stdout
     assert "| Sequence | Mean IoU range |" in proc.stdout
+
+
+def test_a_tracker_without_the_sequence_is_left_out_with_a_warning(planted, tmp_path: Path) -> None:
+    annos, results, _ = planted
+    (results / "B" / "bear-2.txt").unlink()
+    base = ["show", "timeline", "-d", "lasot", "--root", str(annos), "-r", str(results), "-s", "bear-2"]
+    proc = _run(*base, "-o", str(tmp_path / "t.png"))
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: B has no result file for bear-2; left out" in proc.stderr
+    proc = _run(*base, "-t", "B", "-o", str(tmp_path / "t.png"))
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "--sequence bear-2" in proc.stderr
+
+
+def test_report_timelines_option_is_checked(tmp_path: Path) -> None:
+    bench = tmp_path / "bench"
+    assert _run("synth", "-o", str(bench), "-n", "3", "--frames", "30").returncode == 0
+    for gt in bench.glob("*/*/groundtruth.txt"):
+        (tmp_path / "results" / "T").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "results" / "T" / f"{gt.parent.name}.txt").write_text(gt.read_text())
+    base = ["report", "-d", "lasot", "--root", str(bench), "-r", str(tmp_path / "results"), "-o", str(tmp_path / "r")]
+    proc = _run(*base, "--timelines", "some")
+    assert proc.returncode == 2 and "--timelines" in proc.stderr and "'all'" in proc.stderr
+    proc = _run(*base, "--timelines", "1", "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    assert len(list((tmp_path / "r" / "sequences").glob("*_timeline.png"))) == 1
+    assert len(list((tmp_path / "r" / "sequences").glob("*.html"))) == 3
