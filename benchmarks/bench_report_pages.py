@@ -72,7 +72,9 @@ def main() -> None:
         new = tmp / "new"  # this working tree's package, copied: edits during the run do not leak in
         shutil.copytree(REPO / "odtrack_eval", new / "odtrack_eval", ignore=shutil.ignore_patterns("__pycache__"))
         for i in range(args.repeat):
-            for name, extra in variants.items():
+            order = list(variants) if i % 2 == 0 else list(variants)[::-1]  # alternate who goes first
+            for name in order:
+                extra = variants[name]
                 code = base if name == "base" else new
                 cache, out = tmp / f"cache-{name}-{i}", tmp / f"out-{name}-{i}"
                 times[name]["cold"].append(_report(code, annos, results, out, cache, *extra))
@@ -93,6 +95,41 @@ def main() -> None:
     print(f"  (this version writes {pages} sequence pages, {drawn} timelines drawn)")
     if args.all:
         print(f"  timelines all  cold   {every:6.2f} s (once)")
+    _stages(annos, results)
+
+
+def _stages(annos: Path, results: Path) -> None:
+    """In-process, this version: what the report's new part costs, stage by stage (no cache)."""
+    sys.path.insert(0, str(REPO))
+    from odtrack_eval.datasets import load_dataset
+    from odtrack_eval.evaluation import evaluate_folder
+    from odtrack_eval.frame_results import analyse_failures
+    from odtrack_eval.protocols import get_protocol
+    from odtrack_eval.report import html, plots
+    from odtrack_eval.report.failures import evaluation_frames
+    from odtrack_eval.report.sequences import write_sequence_pages
+
+    ev = evaluate_folder(load_dataset("lasot", annos), results, get_protocol("odtrack"), cache=False)
+    names = plots.tracker_order(r.tracker for r in ev.results)
+    styles = plots.tracker_styles(names)
+    with tempfile.TemporaryDirectory(prefix="bench-pages-stages-") as tmp:
+        t0 = time.perf_counter()
+        frames = evaluation_frames(ev, results)
+        t1 = time.perf_counter()
+        analysis = analyse_failures(frames, names, 0.1, 10)
+        t2 = time.perf_counter()
+        write_sequence_pages(ev, frames, analysis, Path(tmp), styles, html.table_html, html.standalone_page,
+                             bench="LaSOT", timelines=0)  # fmt: skip
+        t3 = time.perf_counter()
+        write_sequence_pages(ev, frames, analysis, Path(tmp), styles, html.table_html, html.standalone_page,
+                             bench="LaSOT", timelines=30)  # fmt: skip
+        t4 = time.perf_counter()
+    print("in-process stages of the new part (no cache):")
+    print(f"  per-frame IoU of every tracker on every sequence (read, parse, prepare) {t1 - t0:6.2f} s")
+    print(f"  failure analysis                                                       {t2 - t1:6.2f} s")
+    print(f"  280 sequence pages and the sortable table, no timeline                 {t3 - t2:6.2f} s")
+    print(f"  the same with 30 timelines drawn                                       {t4 - t3:6.2f} s "
+          f"({(t4 - t3 - (t3 - t2)) / 30:.2f} s per timeline)")  # fmt: skip
 
 
 if __name__ == "__main__":

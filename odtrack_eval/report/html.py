@@ -41,7 +41,8 @@ figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.9em;color:
 .kv td{text-align:left;vertical-align:top}.kv td:first-child{color:#555;white-space:nowrap}
 code{background:#f4f4f4;padding:0 .25em}.warn{color:#8a5a00}.err{color:#c00000}
 .flag{color:#c00000;font-weight:bold}
-table.sortable thead th{cursor:pointer;user-select:none}
+table.sortable thead th{cursor:pointer;user-select:none;position:sticky;top:0;background:#fff}
+.scroll{max-height:40em;overflow:auto;display:inline-block;max-width:100%}
 table.sortable th[aria-sort="ascending"]::after{content:" \\25B2"}
 table.sortable th[aria-sort="descending"]::after{content:" \\25BC"}
 """

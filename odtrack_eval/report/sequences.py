@@ -196,6 +196,6 @@ def _index_section(rows: list[_Row], trackers: list[str], drawn: int, total: int
                     f"{''.join(cells)}</tr>")  # fmt: skip
     note = (f'<p class="note">Click a column header to sort. Each sequence links to its page; {drawn} of {total} '
             "pages show a timeline (the sequences where the trackers disagree most).</p>")  # fmt: skip
-    table = (f'<div style="overflow-x:auto"><table class="sortable" id="sequences"><thead><tr>{"".join(head)}</tr>'
+    table = (f'<div class="scroll"><table class="sortable" id="sequences"><thead><tr>{"".join(head)}</tr>'
              f"</thead><tbody>{''.join(body)}</tbody></table></div>")  # fmt: skip
     return f"{note}{table}<script>{SORT_SCRIPT}</script>"
