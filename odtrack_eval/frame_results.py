@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from odtrack_eval.errors import RuleRefusal
-from odtrack_eval.metrics.failures import FailureStats, disagreement, failure_stats, find_failures
+from odtrack_eval.metrics.failures import Failure, FailureStats, disagreement, failure_stats, find_failures
 from odtrack_eval.metrics.per_frame import FrameMeasures, frame_measures
 from odtrack_eval.metrics.truth import truths_of
 from odtrack_eval.protocols import Protocol
@@ -147,8 +147,13 @@ class FailureAnalysis:
     stats: dict[str, FailureStats]
     #: (sequence, mean per-frame IoU range), most disagreement first.
     disagreement: list[tuple[str, float]]
-    #: sequence -> tracker -> number of failures (run 1), for per-sequence listings.
-    per_sequence: dict[str, dict[str, int]]
+    #: sequence -> tracker -> its failures (run 1), for per-sequence listings.
+    spans: dict[str, dict[str, list[Failure]]]
+
+    @property
+    def per_sequence(self) -> dict[str, dict[str, int]]:
+        """sequence -> tracker -> number of failures (run 1)."""
+        return {seq: {t: len(f) for t, f in by.items()} for seq, by in self.spans.items()}
 
 
 def analyse_failures(
@@ -165,15 +170,15 @@ def analyse_failures(
         per_run = [[(t.measures[r].iou, t.present(f.flags, r)) for f, t in mine] for r in range(runs)]
         stats[name] = failure_stats(per_run, threshold, min_frames)
     spread = {}
-    per_sequence: dict[str, dict[str, int]] = {}
+    spans: dict[str, dict[str, list[Failure]]] = {}
     for f in frames:
         have = [f.trackers[n] for n in trackers if n in f.trackers]
-        per_sequence[f.name] = {
-            t.tracker: len(find_failures(t.measures[0].iou, t.present(f.flags), threshold, min_frames)) for t in have
+        spans[f.name] = {
+            t.tracker: find_failures(t.measures[0].iou, t.present(f.flags), threshold, min_frames) for t in have
         }
         if len(have) == len(trackers) and len(have) >= 2:
             spread[f.name] = (
                 np.array([t.measures[0].iou for t in have]),
                 np.array([t.present(f.flags) for t in have]),
             )
-    return FailureAnalysis(threshold, min_frames, stats, disagreement(spread, top), per_sequence)
+    return FailureAnalysis(threshold, min_frames, stats, disagreement(spread, top), spans)

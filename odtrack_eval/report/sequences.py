@@ -31,6 +31,7 @@ import numpy as np
 
 from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.frame_results import FailureAnalysis, SequenceFrames
+from odtrack_eval.metrics.failures import Failure
 from odtrack_eval.report import plots
 from odtrack_eval.report.files import write_text
 from odtrack_eval.report.tables import Table
@@ -154,19 +155,30 @@ def write_sequence_pages(
                                   min_frames=analysis.min_frames, cache=cache, formats=("png",))  # fmt: skip
             timeline = paths["png"]
             written.append(timeline)
-        body = _page_body(rows[-1], trackers, timeline, folder / sequence_file(name, "_frames.png"), analysis)
+        body = _page_body(rows[-1], trackers, timeline, folder / sequence_file(name, "_frames.png"), analysis,
+                          analysis.spans.get(name, {}))  # fmt: skip
         written.append(write_text(folder / sequence_file(name), page(f"{bench}: {name}", body)))
     return _index_section(rows, trackers, len(drawn), len(names)), written
 
 
+def _spans_text(found: list[Failure] | None) -> str:
+    """``101–160 (recovered), 200–250``: a tracker's failures on the page, frames numbered from 1."""
+    if found is None:
+        return "no result file"
+    if not found:
+        return "none"
+    return ", ".join(f"{f.start + 1}–{f.stop}" + (" (recovered)" if f.recovered else "") for f in found)
+
+
 def _page_body(row: _Row, trackers: list[str], timeline: Path | None, frames_png: Path,
-               analysis: FailureAnalysis) -> str:  # fmt: skip
+               analysis: FailureAnalysis, spans: Mapping[str, list[Failure]]) -> str:  # fmt: skip
     parts = ['<p class="note"><a href="../index.html">← back to the report</a></p>',
              f'<p class="note">{row.frames} frames, {row.absent} flagged absent'
              + (f"; attributes: {html.escape(row.attributes)}" if row.attributes else "") + ".</p>"]  # fmt: skip
-    head = "<tr><th>Tracker</th><th>AUC</th><th>Failures</th></tr>"
+    head = "<tr><th>Tracker</th><th>AUC</th><th>Failures</th><th>Failed frames (from 1)</th></tr>"
     body = "".join(f"<tr><td>{html.escape(t)}</td>{_cell(row.cells[f'auc:{t}'], 1)}"
-                   f"{_cell(row.cells[f'fail:{t}'], 0)}</tr>" for t in trackers)  # fmt: skip
+                   f"{_cell(row.cells[f'fail:{t}'], 0)}<td style=\"text-align:left\">"
+                   f"{html.escape(_spans_text(spans.get(t)))}</td></tr>" for t in trackers)  # fmt: skip
     parts.append(f"<table><thead>{head}</thead><tbody>{body}</tbody></table>")
     parts.append("<h2>Timeline</h2>")
     if timeline is not None:

@@ -155,3 +155,21 @@ def test_report_timelines_option_is_checked(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert len(list((tmp_path / "r" / "sequences").glob("*_timeline.png"))) == 1
     assert len(list((tmp_path / "r" / "sequences").glob("*.html"))) == 3
+
+
+def test_sequence_pages_list_each_trackers_failed_frames(planted, tmp_path: Path) -> None:
+    from odtrack_eval.datasets import load_dataset
+    from odtrack_eval.evaluation import evaluate_folder
+    from odtrack_eval.protocols import get_protocol
+    from odtrack_eval.report.build import build_report
+
+    annos, results, _ = planted
+    ds = load_dataset("lasot", annos, sequences=["airplane-1", "bear-2"])
+    ev = evaluate_folder(ds, results, get_protocol("odtrack"), cache=False)
+    index = build_report(ev, tmp_path / "r", results, timelines=None).index
+    airplane = (index.parent / "sequences" / "airplane-1.html").read_text()
+    bear = (index.parent / "sequences" / "bear-2.html").read_text()
+    # frames from 1: A lost 0-based 20-39, B 100-119 (to the end); on bear-2 A 45-64 across the absent 50-59
+    assert "<td>A</td>" in airplane and "21–40 (recovered)" in airplane and "101–120<" in airplane
+    assert "46–65 (recovered)" in bear and ">none<" in bear
+    assert len(list((index.parent / "sequences").glob("*_timeline.png"))) == 2
