@@ -175,7 +175,8 @@ def _page_body(row: _Row, trackers: list[str], timeline: Path | None, frames_png
     parts = ['<p class="note"><a href="../index.html">← back to the report</a></p>',
              f'<p class="note">{row.frames} frames, {row.absent} flagged absent'
              + (f"; attributes: {html.escape(row.attributes)}" if row.attributes else "") + ".</p>"]  # fmt: skip
-    head = "<tr><th>Tracker</th><th>AUC</th><th>Failures</th><th>Failed frames (from 1)</th></tr>"
+    head = ('<tr><th>Tracker</th><th>AUC</th><th>Failures</th><th style="text-align:left">Failed frames (from 1)'
+            "</th></tr>")  # fmt: skip
     body = "".join(f"<tr><td>{html.escape(t)}</td>{_cell(row.cells[f'auc:{t}'], 1)}"
                    f"{_cell(row.cells[f'fail:{t}'], 0)}<td style=\"text-align:left\">"
                    f"{html.escape(_spans_text(spans.get(t)))}</td></tr>" for t in trackers)  # fmt: skip
