@@ -12,6 +12,7 @@ import typer
 from odtrack_eval.cli import app
 from odtrack_eval.datasets import get_spec, load_dataset
 from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.metrics.failures import DEFAULT_MIN_FRAMES, DEFAULT_THRESHOLD
 from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, default_protocol, get_protocol, mismatch
 from odtrack_eval.report import tables
 from odtrack_eval.results.selection import TRACKER_HELP
@@ -139,10 +140,10 @@ def evaluate(
     ] = False,
     failure_threshold: Annotated[
         float, typer.Option("--failure-threshold", min=0.0, max=1.0, help="IoU under which a frame is lost.")
-    ] = 0.1,
+    ] = DEFAULT_THRESHOLD,
     failure_frames: Annotated[
         int, typer.Option("--failure-frames", min=1, help="Shortest failure, in frames where the target is present.")
-    ] = 10,
+    ] = DEFAULT_MIN_FRAMES,
 ) -> None:
     """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R).
 

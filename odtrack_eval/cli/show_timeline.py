@@ -11,6 +11,7 @@ import typer
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.cli.show import show_app
 from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.metrics.failures import DEFAULT_MIN_FRAMES, DEFAULT_THRESHOLD
 from odtrack_eval.results.selection import TRACKER_HELP
 
 #: The picture formats, by the suffix of --out.
@@ -43,10 +44,10 @@ def timeline(
     threshold: Annotated[
         float,
         typer.Option("--threshold", min=0.0, max=1.0, help="A failure: IoU below this for --min-frames frames."),
-    ] = 0.1,
+    ] = DEFAULT_THRESHOLD,
     min_frames: Annotated[
         int, typer.Option("--min-frames", min=1, help="Shortest failure, in frames where the target is present.")
-    ] = 10,
+    ] = DEFAULT_MIN_FRAMES,
 ) -> None:
     """Per-frame IoU of each tracker on one sequence, absent frames shaded, failures and recoveries marked.
 

@@ -29,7 +29,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Failure", "FailureStats", "find_failures", "failure_stats", "frame_disagreement", "disagreement"]
+__all__ = [
+    "DEFAULT_MIN_FRAMES",
+    "DEFAULT_THRESHOLD",
+    "Failure",
+    "FailureStats",
+    "find_failures",
+    "failure_stats",
+    "frame_disagreement",
+    "disagreement",
+]
 
 #: Defaults of the command options (IoU threshold, minimum number of frames).
 DEFAULT_THRESHOLD = 0.1

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from odtrack_eval.frame_results import SequenceFrames
-from odtrack_eval.metrics.failures import find_failures
+from odtrack_eval.hashing import source_digest
+from odtrack_eval.metrics.failures import DEFAULT_MIN_FRAMES, DEFAULT_THRESHOLD, find_failures
 from odtrack_eval.report.plots import COLUMN_WIDTH_IN, Style, save_figure, style_for
 from odtrack_eval.store import ArrayStore
 
@@ -31,6 +32,9 @@ _SHADES = (("absent", "target absent", "#d9d9d9"), ("occluded", "full occlusion"
 #: Longest title on one line at column width.
 _TITLE_CHARS = 52
 _LANE = 0.09  # height of one failure lane, in axes fractions of the IoU range
+#: This module's code is part of every cached timeline's key (plots.save_figure keys plots.py's own code):
+#: an edited drawing or failure rule redraws.
+_CODE = source_digest(("odtrack_eval.report.timeline", "odtrack_eval.metrics.failures"))
 
 
 def _shades(frames: SequenceFrames) -> list[tuple[str, str, np.ndarray]]:
@@ -59,8 +63,8 @@ def timeline_plot(
     *,
     title: str,
     measure: str = "iou",
-    threshold: float = 0.1,
-    min_frames: int = 10,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_frames: int = DEFAULT_MIN_FRAMES,
     cache: ArrayStore | None = None,
     formats: SequenceABC[str] = ("png", "pdf"),
 ) -> dict[str, Path]:
@@ -136,6 +140,6 @@ def timeline_plot(
                    columnspacing=1.0, borderaxespad=0.2, labelspacing=0.25)  # fmt: skip
         fig.tight_layout(pad=0.3, rect=(0, (0.06 + 0.135 * legend_rows) / height, 1, 1))
 
-    key = ("timeline", title, measure, threshold, min_frames, names, [v for _, v in lines],
+    key = ("timeline", _CODE, title, measure, threshold, min_frames, names, [v for _, v in lines],
            [lab for lab, _ in lines], lanes, [(lab, c, m) for lab, c, m in shades], styles or {})  # fmt: skip
     return save_figure(draw, key, out_base, (COLUMN_WIDTH_IN, height), formats, cache)
