@@ -25,8 +25,8 @@ __all__ = ["FrameMeasures", "frame_measures"]
 
 @dataclass(frozen=True)
 class FrameMeasures:
-    """One run on one sequence, frame by frame (length: the ground truth's, or the results' where the protocol
-    cuts the ground truth to them).
+    """One run on one sequence, frame by frame (length: the ground truth's; where the protocol cuts the ground
+    truth to shorter results, the frames past them are NaN and not counted).
 
     ``iou``: the overlap the success curve counts (an undefined overlap counts 0, a frame the protocol
     forces to fail 0, to pass 1; NaN on frames it leaves out). ``centre_error``: the same for the
@@ -62,4 +62,16 @@ def frame_measures(
     counted = run.forced["success"] != DROP
     # (a protocol that cuts the ground truth to short results makes a sequence shorter than its truth)
     bounds = np.concatenate([[0], np.cumsum(np.bincount(run.seq_index, minlength=len(truths)))])
-    return [FrameMeasures(iou[a:b], ce[a:b], counted[a:b].copy()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    spans = zip(truths, bounds[:-1], bounds[1:], strict=True)
+    return [_full(iou[a:b], ce[a:b], counted[a:b], len(t.boxes)) for t, a, b in spans]
+
+
+def _full(iou: np.ndarray, ce: np.ndarray, counted: np.ndarray, n: int) -> FrameMeasures:
+    """The measures padded to the ground truth's ``n`` frames (NaN, not counted) where the protocol cut the
+    sequence to shorter results."""
+    pad = n - len(iou)
+    if pad <= 0:
+        return FrameMeasures(iou, ce, counted.copy())
+    nan = np.full(pad, np.nan)
+    return FrameMeasures(np.concatenate([iou, nan]), np.concatenate([ce, nan]),
+                         np.concatenate([counted, np.zeros(pad, dtype=bool)]))  # fmt: skip

@@ -86,3 +86,13 @@ def test_failure_counts_on_real_lasot_equal_a_plain_computation(sequence: str) -
         if expected:
             assert stats.mean_frames_to_first_failure == expected[0][0]
     assert sum(analysis.per_sequence[sequence].values()) > 0  # (the sequences were chosen for their failures)
+
+
+def test_short_results_cut_by_the_protocol_keep_the_sequence_length() -> None:
+    gt = np.tile([10.0, 10.0, 20.0, 20.0], (6, 1))
+    protocol = get_protocol("got10k").for_benchmark("lasot")  # truncates both to the shorter
+    assert protocol.shorter_results == "truncate_both"
+    (m,) = frame_measures([SequenceTruth("s", gt)], [gt[:4]], protocol)
+    assert len(m.iou) == len(m.centre_error) == len(m.counted) == 6
+    assert m.counted.tolist() == [True] * 4 + [False] * 2
+    assert np.isnan(m.iou[4:]).all() and (m.iou[1:4] == 1.0).all()
