@@ -102,6 +102,7 @@ class _Row:
     absent: int
     attributes: str
     cells: dict[str, float]
+    timeline: bool = False
 
 
 def _cell(value: float | None, decimals: int) -> str:
@@ -147,9 +148,10 @@ def write_sequence_pages(
         fails = analysis.per_sequence.get(name, {})
         cells = {f"auc:{t}": float(auc[t][i]) for t in trackers}
         cells |= {f"fail:{t}": float(fails[t]) if t in fails else np.nan for t in trackers}
-        rows.append(_Row(name, len(seq), absent, " ".join(sorted(seq.attributes)), cells))
+        drawn_here = f is not None and name in drawn and bool(f.trackers)
+        rows.append(_Row(name, len(seq), absent, " ".join(sorted(seq.attributes)), cells, drawn_here))
         timeline = None
-        if f is not None and name in drawn and f.trackers:
+        if drawn_here:
             base = folder / sequence_file(name, "_timeline")
             paths = timeline_plot(f, base, styles, title=f"{bench}: {name}", threshold=analysis.threshold,
                                   min_frames=analysis.min_frames, cache=cache, formats=("png",))  # fmt: skip
@@ -200,11 +202,12 @@ def _page_body(row: _Row, trackers: list[str], timeline: Path | None, frames_png
 def _index_section(rows: list[_Row], trackers: list[str], drawn: int, total: int) -> str:
     head = ["<th>Sequence</th>", "<th>Frames</th>", "<th>Absent</th>"]
     head += [f"<th>AUC {html.escape(t)}</th>" for t in trackers]
-    head += [f"<th>Failures {html.escape(t)}</th>" for t in trackers]
+    head += [f"<th>Failures {html.escape(t)}</th>" for t in trackers] + ["<th>Timeline</th>"]
     body = []
     for r in rows:
         link = f'<td><a href="sequences/{html.escape(sequence_file(r.name))}">{html.escape(r.name)}</a></td>'
         cells = [_cell(r.cells[f"auc:{t}"], 1) for t in trackers] + [_cell(r.cells[f"fail:{t}"], 0) for t in trackers]
+        cells.append(f'<td data-v="{int(r.timeline)}">{"yes" if r.timeline else ""}</td>')
         body.append(f'<tr>{link}<td data-v="{r.frames}">{r.frames}</td><td data-v="{r.absent}">{r.absent}</td>'
                     f"{''.join(cells)}</tr>")  # fmt: skip
     note = (f'<p class="note">Click a column header to sort. Each sequence links to its page; {drawn} of {total} '

@@ -59,6 +59,9 @@ def test_timelines_for_a_bounded_set_and_the_frame_grid_link(report) -> None:
         assert ("Not drawn for this report" in text) == (not has)
         assert (f'<img src="{sequence_file(name, "_frames.png")}"' in text) == (name == WITH_FRAMES)
     page = index.read_text()
+    row = r'<a href="sequences/([^"]+)\.html">[^<]+</a></td>(?:<td[^>]*>[^<]*</td>)*?<td data-v="1">yes</td></tr>'
+    marked = re.findall(row, page)
+    assert sorted(f"{m}_timeline.png" for m in marked) == drawn  # the table's Timeline column
     assert "Failures (where the trackers lose the target)" in page and "Frames to 1st failure" in page
     assert (index.parent / "failures.md").is_file() and (index.parent / "disagreement.csv").is_file()
 
