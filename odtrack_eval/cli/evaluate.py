@@ -12,6 +12,7 @@ import typer
 from odtrack_eval.cli import app
 from odtrack_eval.datasets import get_spec, load_dataset
 from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.metrics.failures import DEFAULT_MIN_FRAMES, DEFAULT_THRESHOLD
 from odtrack_eval.protocols import DEFAULT_PROTOCOL, PROTOCOLS, default_protocol, get_protocol, mismatch
 from odtrack_eval.report import tables
 from odtrack_eval.results.selection import TRACKER_HELP
@@ -144,6 +145,21 @@ def evaluate(
             "files (the run --realtime rule, offline boxes reused; every output says 'estimate').",
         ),
     ] = None,
+    failures: Annotated[
+        bool,
+        typer.Option(
+            "--failures",
+            help="Add the failure analysis: per tracker the failures (IoU below --failure-threshold for at least "
+            "--failure-frames frames), frames to the first one, recovery rate, frames lost; and the sequences "
+            "where the trackers disagree most.",
+        ),
+    ] = False,
+    failure_threshold: Annotated[
+        float, typer.Option("--failure-threshold", min=0.0, max=1.0, help="IoU under which a frame is lost.")
+    ] = DEFAULT_THRESHOLD,
+    failure_frames: Annotated[
+        int, typer.Option("--failure-frames", min=1, help="Shortest failure, in frames where the target is present.")
+    ] = DEFAULT_MIN_FRAMES,
 ) -> None:
     """Evaluate raw tracking results under a named protocol (AUC, P, P_norm; GOT-10k AO, SR; VOT2020 EAO, A, R).
 
@@ -189,12 +205,19 @@ def evaluate(
         from odtrack_eval.report import speed as speed_report
 
         timings = speed_report.timings(ev, results)
+    analysis = None
+    if failures:
+        from odtrack_eval.report.failures import evaluation_failures
+
+        if proto.kind != "one-pass":
+            raise OdtrackEvalError(f"--failures works with the one-pass protocols, not {proto.name}")
+        analysis = evaluation_failures(ev, results, failure_threshold, failure_frames, trackers=tracker)
     if fmt is OutputFormat.json:
         settings = {"level": 0.95, "method": "percentile bootstrap over sequences", "resamples": CI_RESAMPLES,
                     "seed": seed} if cis else None  # fmt: skip
         blocks = speed_report.speed_block(ev, timings) if timings is not None else None
         typer.echo(evaluation_json(ev, attributes=attributes, per_sequence=per_sequence, cis=cis,
-                                   ci_settings=settings, speed=blocks))  # fmt: skip
+                                   ci_settings=settings, speed=blocks, failures=analysis))  # fmt: skip
     else:
         extra = []
         if timings is not None:
@@ -203,6 +226,10 @@ def evaluate(
             title = (f"95% confidence intervals over the {len(ev.sequence_names)} sequences (bootstrap, "
                      f"{CI_RESAMPLES:,} resamples, seed {seed})")  # fmt: skip
             extra.append(tables.ci_table(ev, cis, title))
+        if analysis is not None:
+            from odtrack_eval.report.failures import disagreement_table, failure_table
+
+            extra += [failure_table(analysis), disagreement_table(analysis)]
         _print_tables(evaluation_tables(ev, attributes=attributes, per_sequence=per_sequence, extra=extra), fmt)
     # (a table without rows is not printed: then standard error gives every reason)
     _finish(ev.errors, listed=fmt is OutputFormat.json or (fmt is not OutputFormat.csv and bool(ev.results)))

@@ -42,6 +42,14 @@ def report(
     ] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the content cache.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
+    timelines: Annotated[
+        str,
+        typer.Option(
+            "--timelines",
+            help="How many sequence pages get a timeline (the sequences where the trackers disagree most first): "
+            "a number, or 'all'. Each takes ~0.5 s to draw the first time.",
+        ),
+    ] = "30",
 ) -> None:
     """Write leaderboard/attribute tables (txt, md, csv, tex, json), figures (png, pdf) and index.html.
 
@@ -52,6 +60,7 @@ def report(
     from odtrack_eval.report.outputs import write_report
 
     start = time.perf_counter()
+    how_many = _timelines(timelines)
     ds, proto = load_for_protocol(dataset, root, protocol, cache=not no_cache)
     ev = run_evaluation(ds, results, proto, trackers=tracker, allow_missing=allow_missing, cache=not no_cache,
                         strict=strict)  # fmt: skip
@@ -59,6 +68,20 @@ def report(
         _finish(ev.errors)
     _, summary = write_report(ev, out, results, cache=resolve_store(not no_cache),
                               paper_names=parse_mapping(paper_name), trackers=tracker, allow_missing=allow_missing,
-                              strict=strict)  # fmt: skip
+                              strict=strict, timelines=how_many)  # fmt: skip
     typer.echo(f"{summary} in {time.perf_counter() - start:.1f} s")
     _finish(ev.errors, listed=True)
+
+
+def _timelines(value: str) -> int | None:
+    """``--timelines``: a count (0 or more) or ``all`` (None)."""
+    if value.strip().lower() == "all":
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise typer.BadParameter(f"{value!r}: expected a number of sequences (0 or more) or 'all'",
+                                 param_hint="--timelines")  # fmt: skip
+    return count

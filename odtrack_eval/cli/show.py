@@ -19,7 +19,7 @@ show_app = typer.Typer(
 app.add_typer(show_app, name="show")
 
 #: The modules that register ``show`` subcommands, in ``show --help`` order.
-SUBCOMMANDS: tuple[str, ...] = ("show_speed", "show_frames", "show_video", "show_attention")
+SUBCOMMANDS: tuple[str, ...] = ("show_speed", "show_timeline", "show_frames", "show_video", "show_attention")
 
 for _name in SUBCOMMANDS:
     importlib.import_module(f"odtrack_eval.cli.{_name}")

@@ -20,7 +20,8 @@ The frame count always comes from the ground truth, never from the image folder 
 LaSOT-layout benchmark of one's own (``odtrack-eval synth``) loads. Attributes come from the
 ``att/`` files when present, else from the table shipped with the package (identical for all
 1400 sequences). ``extra["language"]`` holds the first line of ``nlp.txt`` as written (ODTrack
-lower-cases it); ``extra["class"]`` the object class (folder name).
+lower-cases it); ``extra["class"]`` the object class (folder name); in the distributed layout
+``extra["full_occlusion"]`` and ``extra["out_of_view"]`` keep the two flags apart (bool per frame).
 """
 
 from __future__ import annotations
@@ -219,7 +220,8 @@ def _read_distributed(base: Path, name: str, table: ShippedAttributes | None, co
         folder / "out_of_view.txt",
         "out-of-view flags",
     )
-    extra: dict[str, object] = {"class": cls}
+    # (the two causes kept apart for pictures: timelines shade them differently; visibility merges them)
+    extra: dict[str, object] = {"class": cls, "full_occlusion": occluded, "out_of_view": out_of_view}
     language = read_first_line(folder / "nlp.txt")
     if language is not None:
         extra["language"] = language

@@ -20,7 +20,7 @@ from odtrack_eval.metrics.preparation import DROP, FAIL, METRICS, PASS, SCORED, 
 from odtrack_eval.parallel import both
 from odtrack_eval.protocols import Protocol
 
-__all__ = ["RunCurves", "score_run", "score_run_numpy", "score_run_compiled", "IOU_KINDS", "NORM_KINDS"]
+__all__ = ["RunCurves", "frame_iou", "score_run", "score_run_numpy", "score_run_compiled", "IOU_KINDS", "NORM_KINDS"]
 
 #: Codes of the IoU and normalized-error variants (protocols/one_pass.py names) in the kernel.
 IOU_KINDS = {"cont": 0, "g10k": 1, "pysot": 2, "tnet": 3}
@@ -169,6 +169,15 @@ def _nan_overlap(run: PreparedRun, frame: int) -> ResultsError:
     return ResultsError(f"NaN overlap on a valid frame (sequence #{run.seq_index[frame]}); check the results")
 
 
+def frame_iou(run: PreparedRun, protocol: Protocol) -> np.ndarray:
+    """Every frame's overlap under the protocol's IoU variant (clipped to the image where it clips): the
+    value the success curve compares with its thresholds, before the frame rules (NaN where undefined)."""
+    with np.errstate(all="ignore"):  # IEEE results (inf, NaN) are the definition; the kernel is as silent
+        if run.bounds is not None:
+            return iou_g10k(run.pred, run.gt, bound=run.bounds)
+        return IOU_FUNCTIONS[protocol.iou](run.pred, run.gt)
+
+
 def score_run_numpy(run: PreparedRun, protocol: Protocol) -> RunCurves:
     """:func:`score_run` as whole-array numpy operations (the definition the kernel matches).
 
@@ -185,11 +194,7 @@ def score_run_numpy(run: PreparedRun, protocol: Protocol) -> RunCurves:
             return c, f, c / f[:, None]
 
     def overlaps() -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
-        with np.errstate(all="ignore"):  # IEEE results (inf, NaN) are the definition; the kernel is as silent
-            if run.bounds is not None:
-                iou = iou_g10k(run.pred, run.gt, bound=run.bounds)
-            else:
-                iou = IOU_FUNCTIONS[protocol.iou](run.pred, run.gt)
+        iou = frame_iou(run, protocol)
         scored = run.forced["success"] == SCORED
         if protocol.nan_iou == "error" and np.isnan(iou[scored]).any():
             first = int(np.nonzero(np.isnan(iou) & scored)[0][0])

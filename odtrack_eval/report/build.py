@@ -29,6 +29,7 @@ from odtrack_eval.report.published import (
     reproduce_rows,
     reproduce_text,
 )
+from odtrack_eval.report.sequences import DEFAULT_TIMELINES
 from odtrack_eval.results import discover_trackers
 from odtrack_eval.results.inspection import Inspection
 from odtrack_eval.results.manifests import read_manifest
@@ -53,6 +54,8 @@ class ReportFiles:
     index: Path
     tables: dict[str, list[Path]] = field(default_factory=dict)
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)
+    #: ``sequences/``: one page per sequence and the timelines drawn (not listed on the index one by one).
+    sequence_pages: list[Path] = field(default_factory=list)
 
 
 def report_order(evaluation: Evaluation) -> list[str]:
@@ -96,13 +99,17 @@ def build_report(
     inspection: Inspection | None = None,
     pictures: SequenceABC[html_report.FigureRef] = (),
     sections: SequenceABC[tuple[str, str]] = (),
+    trackers: list[str] | None = None,
+    timelines: int | None = DEFAULT_TIMELINES,
 ) -> ReportFiles:
     """Write every table and figure of ``evaluation`` plus ``index.html`` into ``out_dir``.
 
     ``inspection``: the results folder's inspection (``odtrack-eval inspect``), written as
     ``inspection.{txt,md,json}`` and shown on the page. ``pictures``: figures drawn elsewhere (frame
     grids...), already in ``out_dir``, shown after the report's own; ``sections``: more (title, HTML) parts
-    of the page (videos...), whose files the caller wrote into ``out_dir``.
+    of the page (videos...), whose files the caller wrote into ``out_dir``. With ``results_dir``, also the
+    failure analysis and the per-sequence pages (:mod:`.sequences`; ``timelines``: how many sequences get a
+    timeline, None all; ``trackers``: the ``--tracker`` values the evaluation was run with).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -179,6 +186,10 @@ def build_report(
 
     figs += pictures
     extra = list(sections)
+    if results_dir is not None and evaluation.results:
+        analysis_html, sequences_html = _per_frame_sections(evaluation, Path(results_dir), out, styles, bench, files,
+                                                            trackers, timelines, cache)  # fmt: skip
+        extra += [("Failures (where the trackers lose the target)", analysis_html), ("Sequences", sequences_html)]
     if inspection is not None:
         text = inspection_text(inspection)
         files.tables["inspection"] = [
@@ -208,6 +219,31 @@ def build_report(
                                     sorted(written))  # fmt: skip
     write_text(files.index, page)
     return files
+
+
+def _per_frame_sections(evaluation: Evaluation, results_dir: Path, out: Path, styles: Mapping[str, plots.Style],
+                        bench: str, files: ReportFiles, trackers: list[str] | None, timelines: int | None,
+                        cache: ArrayStore | None) -> tuple[str, str]:  # fmt: skip
+    """The failure section and the sequence table of the index (sequence pages and timelines written)."""
+    from odtrack_eval.frame_results import analyse_failures
+    from odtrack_eval.metrics.failures import DEFAULT_MIN_FRAMES, DEFAULT_THRESHOLD
+    from odtrack_eval.report.failures import disagreement_table, evaluation_frames, failure_table, failures_html
+    from odtrack_eval.report.sequences import sequence_file, write_sequence_pages
+
+    frames = evaluation_frames(evaluation, results_dir, trackers)
+    names = [t for t in styles if any(r.tracker == t for r in evaluation.results)]
+    analysis = analyse_failures(frames, names, DEFAULT_THRESHOLD, DEFAULT_MIN_FRAMES)
+    files.tables["failures"] = write_table(failure_table(analysis), out / "failures")
+    files.tables["disagreement"] = write_table(disagreement_table(analysis), out / "disagreement")
+    section, written = write_sequence_pages(evaluation, frames, analysis, out, styles, html_report.table_html,
+                                            html_report.standalone_page, bench=bench, timelines=timelines,
+                                            cache=cache)  # fmt: skip
+    files.sequence_pages = written
+
+    def link(name: str) -> str:
+        return f"sequences/{sequence_file(name)}"
+
+    return failures_html(analysis, html_report.table_html, link), section
 
 
 def _confidence_intervals(evaluation: Evaluation) -> dict[str, dict[str, tuple[float, float]]]:

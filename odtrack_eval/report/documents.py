@@ -8,6 +8,8 @@ import math
 from typing import Any
 
 from odtrack_eval.evaluation import Evaluation
+from odtrack_eval.frame_results import FailureAnalysis
+from odtrack_eval.report.failures import failures_dict
 from odtrack_eval.report.tables import Table, main_keys
 
 __all__ = ["evaluation_to_dict", "json_safe", "outcomes", "refused", "table_to_dict", "table_to_json", "to_json"]
@@ -57,10 +59,12 @@ def evaluation_to_dict(
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
     ci_settings: dict[str, Any] | None = None,
     speed: dict[str, dict[str, Any]] | None = None,
+    failures: FailureAnalysis | None = None,
 ) -> dict[str, Any]:
     """The CLI's JSON document: values in percent, unrounded (``ci95``: tracker -> metric -> [low, high];
     ``ci_settings``: how they were made, e.g. resamples and seed, under ``"ci"``; ``speed``: tracker -> its
-    ``"speed"`` block, :func:`odtrack_eval.report.speed.speed_block`)."""
+    ``"speed"`` block, :func:`odtrack_eval.report.speed.speed_block`; ``failures``: the failure analysis,
+    under ``"failures"``)."""
     trackers = []
     keys = main_keys(evaluation)
     for r in evaluation.results:
@@ -83,6 +87,7 @@ def evaluation_to_dict(
         "num_sequences": len(evaluation.sequence_names),
         **({"ci": ci_settings} if ci_settings else {}),
         "trackers": trackers,
+        **({"failures": failures_dict(failures)} if failures is not None else {}),
         **outcomes(evaluation),
     }
 
@@ -117,6 +122,7 @@ def to_json(
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
     ci_settings: dict[str, Any] | None = None,
     speed: dict[str, dict[str, Any]] | None = None,
+    failures: FailureAnalysis | None = None,
 ) -> str:
-    doc = evaluation_to_dict(evaluation, attributes, sequences, cis, ci_settings, speed)
+    doc = evaluation_to_dict(evaluation, attributes, sequences, cis, ci_settings, speed, failures)
     return json.dumps(json_safe(doc), indent=2, allow_nan=False)

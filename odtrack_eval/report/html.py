@@ -1,7 +1,9 @@
 """One self-contained ``index.html`` per report: tables, figures (embedded base64 PNG), protocol and runs.
 
 Self-contained on purpose: the page is mailed, attached to reviews and archived, so it loads no
-script, font, stylesheet or image from anywhere (no JavaScript at all: nothing can log an error).
+script, font, stylesheet or image from anywhere. The only JavaScript is inline: the sequence table's
+sorting (:data:`odtrack_eval.report.sequences.SORT_SCRIPT`, checked in a real browser by
+tests/report/test_sequence_pages.py); the sequence pages beside it link their pictures by relative paths.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.9em;color:
 .kv td{text-align:left;vertical-align:top}.kv td:first-child{color:#555;white-space:nowrap}
 code{background:#f4f4f4;padding:0 .25em}.warn{color:#8a5a00}.err{color:#c00000}
 .flag{color:#c00000;font-weight:bold}
+table.sortable thead th{cursor:pointer;user-select:none;position:sticky;top:0;background:#fff}
+.scroll{max-height:40em;overflow:auto;display:inline-block;max-width:100%}
+table.sortable th[aria-sort="ascending"]::after{content:" \\25B2"}
+table.sortable th[aria-sort="descending"]::after{content:" \\25BC"}
 """
 
 

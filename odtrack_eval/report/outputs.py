@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from odtrack_eval.report.sequences import DEFAULT_TIMELINES
 from odtrack_eval.report.tables import Table
 from odtrack_eval.store import ArrayStore
 
@@ -41,8 +42,10 @@ def evaluation_json(
     cis: dict[str, dict[str, tuple[float, float]]] | None = None,
     ci_settings: dict[str, Any] | None = None,
     speed: dict[str, dict[str, Any]] | None = None,
+    failures: Any = None,
 ) -> str:
-    """The ``evaluate --format json`` document (``"refused"`` lists refused trackers in both kinds)."""
+    """The ``evaluate --format json`` document (``"refused"`` lists refused trackers in both kinds;
+    ``failures``: a :class:`~odtrack_eval.frame_results.FailureAnalysis`, one-pass only)."""
     if evaluation.protocol.kind == "multistart":
         from odtrack_eval.report import vot
 
@@ -50,7 +53,7 @@ def evaluation_json(
     from odtrack_eval.report import documents
 
     return documents.to_json(evaluation, attributes=attributes, sequences=per_sequence, cis=cis,
-                             ci_settings=ci_settings, speed=speed)  # fmt: skip
+                             ci_settings=ci_settings, speed=speed, failures=failures)  # fmt: skip
 
 
 def write_report(
@@ -63,10 +66,12 @@ def write_report(
     trackers: list[str] | None = None,
     allow_missing: bool = False,
     strict: bool = False,
+    timelines: int | None = DEFAULT_TIMELINES,
 ) -> tuple[Path, str]:
     """Write the report folder; returns its ``index.html`` and a one-line summary of what was written.
 
-    One-pass reports include the inspection of the results folder (``odtrack-eval inspect``).
+    One-pass reports include the inspection of the results folder (``odtrack-eval inspect``), the failure
+    analysis and the sequence pages (``timelines``: how many sequences get a timeline, None all).
     """
     if evaluation.protocol.kind == "multistart":
         from odtrack_eval.report.vot import build_vot_report
@@ -78,7 +83,9 @@ def write_report(
 
     inspection = inspect_evaluated(evaluation, results_dir, trackers=trackers, allow_missing=allow_missing,
                                    strict=strict)  # fmt: skip
-    files = build_report(evaluation, out_dir, results_dir, cache=cache, paper_names=paper_names, inspection=inspection)
+    files = build_report(evaluation, out_dir, results_dir, cache=cache, paper_names=paper_names, inspection=inspection,
+                         trackers=trackers, timelines=timelines)  # fmt: skip
     n_tables = sum(len(v) for v in files.tables.values())
     n_figs = sum(len(v) for v in files.figures.values())
-    return files.index, f"wrote {files.index} ({n_tables} table files, {n_figs} figure files)"
+    pages = len(files.sequence_pages)
+    return files.index, f"wrote {files.index} ({n_tables} table files, {n_figs} figure files, {pages} sequence files)"
