@@ -38,6 +38,13 @@ def test_demo_end_to_end_and_rerun_reuses_work(tmp_path: Path) -> None:
     while capture.read()[0]:
         count += 1
     assert count == 40  # one video frame per frame of the sequence
+    # every sequence has its page with a timeline and (frames exist) its own frame grid, linked from the index
+    folder = tmp_path / "demo" / "sequences"
+    for name in evaluation.sequence_names:
+        assert f'href="sequences/{name}.html"' in page
+        own = (folder / f"{name}.html").read_text()
+        assert f'src="{name}_timeline.png"' in own and (folder / f"{name}_timeline.png").is_file()
+        assert f'src="{name}_frames.png"' in own and cv2.imread(str(folder / f"{name}_frames.png")) is not None
 
     messages.clear()
     run_demo(options, say=messages.append)

@@ -235,9 +235,15 @@ def _per_frame_sections(evaluation: Evaluation, results_dir: Path, out: Path, st
     analysis = analyse_failures(frames, names, DEFAULT_THRESHOLD, DEFAULT_MIN_FRAMES)
     files.tables["failures"] = write_table(failure_table(analysis), out / "failures")
     files.tables["disagreement"] = write_table(disagreement_table(analysis), out / "disagreement")
+    grid = None
+    if any(s.frames is not None for s in evaluation.dataset):  # frame grids on the pages (frames needed)
+        from odtrack_eval.report.frame_grid import PAGE_GRIDS, page_grid_writer
+
+        dataset = evaluation.dataset.select(evaluation.sequence_names)
+        grid = page_grid_writer(dataset, results_dir, [r.tracker for r in evaluation.results], list(styles), bench)
     section, written = write_sequence_pages(evaluation, frames, analysis, out, styles, html_report.table_html,
                                             html_report.standalone_page, bench=bench, timelines=timelines,
-                                            cache=cache)  # fmt: skip
+                                            cache=cache, grid=grid, grids=PAGE_GRIDS if grid else 0)  # fmt: skip
     files.sequence_pages = written
 
     def link(name: str) -> str:

@@ -29,7 +29,7 @@ from odtrack_eval.report.overlay import Layer, draw_boxes, frame_count, frame_io
 from odtrack_eval.report.plots import COLUMN_WIDTH_IN, FONT_PT, save_figure
 from odtrack_eval.sequence import Sequence
 
-__all__ = ["GridFigure", "GridRow", "crop_window", "disagreement", "frame_grid", "pick_frames"]
+__all__ = ["GridFigure", "GridRow", "crop_window", "disagreement", "frame_grid", "page_grid_writer", "pick_frames"]
 
 DPI = 300
 WIDE_IN = 7.0  # two columns: the width of the paper's Fig. 5
@@ -177,3 +177,33 @@ def frame_grid(rows: SequenceABC[GridRow], out: str | Path, title: str) -> GridF
     fmt = out.suffix.lower().lstrip(".")
     save_figure(draw, None, out.with_suffix(""), (width_px / DPI, height_px / DPI), formats=(fmt,), png_level=1)
     return GridFigure(out, tiles, crops)
+
+
+#: Frames per row of a sequence page's frame grid (``report``), and how many pages get one at most.
+PAGE_FRAMES = 4
+PAGE_GRIDS = 10
+
+
+def page_grid_writer(
+    dataset: Any, results_dir: Path, trackers: SequenceABC[str], names: SequenceABC[str], title: str
+) -> Any:
+    """For the report's sequence pages: a function ``(sequence name, out path) -> path or None`` drawing that
+    sequence's grid of its :data:`PAGE_FRAMES` frames where the trackers disagree most (``--auto``), in the
+    report's colours (``names``: its tracker order); None without frames. Boxes are read on first use."""
+    from odtrack_eval.report.overlay import sequence_layers, styles_of
+    from odtrack_eval.results.tracks import load_tracks
+
+    loaded: dict[str, Any] = {}
+
+    def write(name: str, out: Path) -> Path | None:
+        seq = dataset[name]
+        if seq.frames is None:
+            return None
+        if "tracks" not in loaded:
+            loaded["tracks"] = load_tracks(results_dir, dataset, list(trackers) or None)
+        tracks = loaded["tracks"]
+        layers = sequence_layers(seq, tracks, styles_of(tracks, list(names)))
+        frames = pick_frames(disagreement(layers, seq), PAGE_FRAMES)
+        return frame_grid([GridRow(seq, seq.frame_paths(), frames, layers)], out, f"{title}: {name}").path
+
+    return write

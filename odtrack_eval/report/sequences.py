@@ -5,7 +5,8 @@ character outside ``A-Z a-z 0-9 . _ -`` replaced by ``_``):
 
 * ``<seq>.html``: the sequence's page (its scores and failures per tracker, its timeline);
 * ``<seq>_timeline.png``: its timeline (:mod:`.timeline`), for at most ``timelines`` sequences (see below);
-* ``<seq>_frames.png``: a frame grid, written by ``odtrack-eval show frames``; the page links it when it is
+* ``<seq>_frames.png``: a frame grid (the report draws one for the first sequences with a timeline when the
+  dataset has its frames; ``odtrack-eval show frames`` draws any); the page links it when it is
   there when the report is written (nothing here draws frames).
 
 Drawing a timeline takes ~0.5 s (matplotlib, single-threaded: the drawing holds the GIL, so threads do
@@ -123,11 +124,14 @@ def write_sequence_pages(
     bench: str,
     timelines: int | None = DEFAULT_TIMELINES,
     cache: ArrayStore | None = None,
+    grid: Callable[[str, Path], Path | None] | None = None,
+    grids: int = 0,
 ) -> tuple[str, list[Path]]:
     """Write the sequence pages and timelines; returns the index's section (the sortable table) and the files.
 
     ``timelines``: how many sequences get a timeline (None: all); ``page(title, body)``: the report's page
-    around a fragment; ``bench``: the benchmark as titles name it.
+    around a fragment; ``bench``: the benchmark as titles name it; ``grid(name, path)``: draws a sequence's
+    frame grid (None without frames), for the first ``grids`` of the sequences with a timeline.
     """
     from odtrack_eval.report.compare import per_sequence_scores
 
@@ -139,6 +143,7 @@ def write_sequence_pages(
     by_name = {f.name: f for f in frames}
     order = timeline_order(frames, auc, names)
     drawn = set(order if timelines is None else order[:timelines])
+    gridded = set([n for n in order if n in drawn][:grids]) if grid is not None else set()
     written: list[Path] = []
     rows = []
     for i, name in enumerate(names):
@@ -157,7 +162,10 @@ def write_sequence_pages(
                                   min_frames=analysis.min_frames, cache=cache, formats=("png",))  # fmt: skip
             timeline = paths["png"]
             written.append(timeline)
-        body = _page_body(rows[-1], trackers, timeline, folder / sequence_file(name, "_frames.png"), analysis,
+        frames_png = folder / sequence_file(name, "_frames.png")
+        if name in gridded and (drawn_grid := grid(name, frames_png)) is not None:  # type: ignore[misc]
+            written.append(drawn_grid)
+        body = _page_body(rows[-1], trackers, timeline, frames_png, analysis,
                           analysis.spans.get(name, {}))  # fmt: skip
         written.append(write_text(folder / sequence_file(name), page(f"{bench}: {name}", body)))
     return _index_section(rows, trackers, len(drawn), len(names)), written

@@ -19,7 +19,7 @@ import numpy as np
 from odtrack_eval.frame_results import SequenceFrames
 from odtrack_eval.hashing import source_digest
 from odtrack_eval.metrics.failures import DEFAULT_MIN_FRAMES, DEFAULT_THRESHOLD, find_failures
-from odtrack_eval.report.plots import COLUMN_WIDTH_IN, Style, save_figure, style_for
+from odtrack_eval.report.plots import COLUMN_WIDTH_IN, Style, fit_title, save_figure, style_for
 from odtrack_eval.store import ArrayStore
 
 __all__ = ["timeline_plot", "MEASURES"]
@@ -29,8 +29,6 @@ MEASURES = {"iou": "IoU", "centre_error": "Centre error (pixels)"}
 #: Shades of the target flags: (flag, legend label, colour).
 _SHADES = (("absent", "target absent", "#d9d9d9"), ("occluded", "full occlusion", "#bdbdbd"),
            ("out_of_view", "out of view", "#e8e0c8"))  # fmt: skip
-#: Longest title on one line at column width.
-_TITLE_CHARS = 52
 _LANE = 0.09  # height of one failure lane, in axes fractions of the IoU range
 #: This module's code is part of every cached timeline's key (plots.save_figure keys plots.py's own code):
 #: an edited drawing or failure rule redraws.
@@ -92,9 +90,7 @@ def timeline_plot(
     else:
         finite = np.concatenate([v[np.isfinite(v)] for _, v in lines]) if lines else np.zeros(0)
         top = float(max(50.0, np.percentile(finite, 98) * 1.1)) if len(finite) else 50.0
-    if len(title) > _TITLE_CHARS and ": " in title:  # (a long benchmark label: the sequence on its own line)
-        head, _, tail = title.rpartition(": ")
-        title = f"{head}:\n{tail}"
+    title = fit_title(title)  # (a long benchmark label would be cut off)
     k = len(names)
     legend_rows = (k + len(shades) + 2 + 1) // 2
     height = 1.75 + 0.12 * k + 0.135 * legend_rows + 0.12 * title.count("\n")
