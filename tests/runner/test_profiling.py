@@ -71,3 +71,48 @@ def test_profile_command_prints_and_saves(profiles: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "parameters" in out.stdout and "GFLOPs" in out.stdout and "saved" in out.stdout
     assert len(list(profiles.glob("odtrack-test@*.json"))) == 1
+
+
+def test_on_a_gpu_each_call_is_timed_by_cuda_events(profiles: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The GPU branch (no GPU here): events recorded around every timed call, read after one synchronize, peak
+    memory from the allocator. A fake clock stands in for the device: call i takes i + 1 ms."""
+    import torch
+
+    from odtrack_eval.runner import profiling
+    from odtrack_eval.trackers.base import NetworkCall
+
+    clock = {"now": 0.0, "synced": 0, "reset": 0}
+
+    class Event:
+        def __init__(self, enable_timing: bool = False) -> None:
+            assert enable_timing
+            self.at: float | None = None
+
+        def record(self) -> None:
+            self.at = clock["now"]
+
+        def elapsed_time(self, end: Event) -> float:
+            assert clock["synced"] >= 2, "read before synchronising"
+            return end.at - self.at
+
+    calls = []
+
+    def forward() -> None:
+        calls.append(1)
+        clock["now"] += max(0, len(calls) - 2)  # 2 warm-up calls, then 1, 2, 3, ... ms
+
+    class Fake:
+        def network_call(self) -> NetworkCall:
+            return NetworkCall(torch.nn.Linear(3, 2), forward, "cuda:0", 1234, "fake")
+
+    monkeypatch.setattr(torch.cuda, "Event", Event)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: clock.__setitem__("synced", clock["synced"] + 1))
+    monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda device=None: clock.__setitem__("reset", 1))
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda device=None: 5 * 2**20)
+    monkeypatch.setattr("odtrack_eval.trackers.registry.build_tracker", lambda definition, device: Fake())
+    monkeypatch.setattr(profiling, "device_model", lambda device: "Fake GPU")
+    record = profile_tracker(resolve_tracker("static"), "cuda:0", warmup=2, iterations=4)
+    assert len(calls) == 6 and clock["reset"] == 1
+    assert record["mean_ms"] == pytest.approx(2.5) and record["p50_ms"] == pytest.approx(2.5)  # 1, 2, 3, 4 ms
+    assert record["timer"] == "CUDA events around each call" and record["peak_memory_bytes"] == 5 * 2**20
+    assert record["parameters"] == 3 * 2 + 2 and record["flops"] == 1234 and record["device_model"] == "Fake GPU"
