@@ -13,7 +13,6 @@ processing time of each processed frame (the fixed latency with ``--latency``) a
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from odtrack_eval.imageio import read_rgb
 from odtrack_eval.realtime import schedule
-from odtrack_eval.runner.tasks import ProgressFn, SequenceOutput, SequenceTask, box_of
+from odtrack_eval.runner.tasks import ProgressFn, SequenceOutput, SequenceTask, call_tracker
 
 #: How a real-time run is described in its manifest.
 RULE = (
@@ -49,26 +48,14 @@ def track_realtime(
     have_scores = False
     previous: Any = None
     last = -1  # the last processed frame (progress counts the skipped frames with the next processed one)
-    clock = time.perf_counter
 
     def process(j: int) -> float:
         nonlocal previous, have_scores, last
         image = reader(task.frame_paths[j])
-        start = clock()
-        if j == 0:
-            out = tracker.initialize(image, {**task.info, "init_bbox": list(task.init_bbox)})
-            elapsed = clock() - start
-            boxes[0] = task.init_bbox
-            previous = out if isinstance(out, dict) else {"target_bbox": list(task.init_bbox)}
-        else:
-            out = tracker.track(image, {"previous_output": previous})
-            elapsed = clock() - start
-            boxes[j] = box_of(out, task.name, j)
-            score = out.get("score") if isinstance(out, dict) else None
-            if score is not None:
-                scores[j] = float(score)
-                have_scores = True
-            previous = out
+        previous, elapsed, boxes[j], score = call_tracker(tracker, task, j, image, previous)
+        if score is not None:
+            scores[j] = score
+            have_scores = True
         times[j] = elapsed if latency is None else latency
         if progress is not None:
             progress(j - last, elapsed)

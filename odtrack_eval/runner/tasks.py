@@ -119,6 +119,25 @@ def box_of(out: Any, name: str, frame: int) -> list[float]:
     return values
 
 
+def call_tracker(
+    tracker: Any, task: SequenceTask, frame: int, image: np.ndarray, previous: Any
+) -> tuple[Any, float, list[float], float | None]:
+    """One timed call: ``initialize`` on frame 0, ``track`` after it (given the previous output). Returns what
+    the next call gets as the previous output, the call's wall time, the frame's box and its score (or None)."""
+    clock = time.perf_counter
+    if frame == 0:
+        start = clock()
+        out = tracker.initialize(image, {**task.info, "init_bbox": list(task.init_bbox)})
+        elapsed = clock() - start
+        carried = out if isinstance(out, dict) else {"target_bbox": list(task.init_bbox)}
+        return carried, elapsed, list(task.init_bbox), None
+    start = clock()
+    out = tracker.track(image, {"previous_output": previous})
+    elapsed = clock() - start
+    score = out.get("score") if isinstance(out, dict) else None
+    return out, elapsed, box_of(out, task.name, frame), None if score is None else float(score)
+
+
 def track_sequence(
     tracker: Any,
     task: SequenceTask,
@@ -143,23 +162,10 @@ def track_sequence(
     previous: Any = None
     with Prefetcher(task.frame_paths, reader) as frames:
         for i, image in enumerate(frames):
-            if i == 0:
-                info = {**task.info, "init_bbox": list(task.init_bbox)}
-                start = clock()
-                out = tracker.initialize(image, info)
-                elapsed = clock() - start
-                boxes[0] = task.init_bbox
-                previous = out if isinstance(out, dict) else {"target_bbox": list(task.init_bbox)}
-            else:
-                start = clock()
-                out = tracker.track(image, {"previous_output": previous})
-                elapsed = clock() - start
-                boxes[i] = box_of(out, task.name, i)
-                score = out.get("score") if isinstance(out, dict) else None
-                if score is not None:
-                    scores[i] = float(score)
-                    have_scores = True
-                previous = out
+            previous, elapsed, boxes[i], score = call_tracker(tracker, task, i, image, previous)
+            if score is not None:
+                scores[i] = score
+                have_scores = True
             times[i] = elapsed
             if progress is not None:
                 pending_frames += 1

@@ -3,8 +3,6 @@ constructed case (expected frames worked out by hand)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -12,30 +10,17 @@ import numpy as np
 import pytest
 
 from tests._shared import require_shared
+from tests.report._synth import make_bench, run_cli, truth
 
 #: Okabe-Ito, in the report's order: the first tracker by name is blue, the second vermillion.
 BLUE, VERMILLION = (0x00, 0x72, 0xB2), (0xD5, 0x5E, 0x00)
-FRAMES = 60
 
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "odtrack_eval", *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from odtrack_eval.synth import SynthOptions, generate
+    return make_bench(tmp_path_factory.mktemp("synth"))
 
-    return generate(tmp_path_factory.mktemp("synth") / "bench", SynthOptions(sequences=2, frames=FRAMES, seed=3))
-
-
-def _truth(bench: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Ground truth and visibility as the files say (read here, not by the package)."""
-    folder = bench / name.rsplit("-", 1)[0] / name
-    gt = np.loadtxt(folder / "groundtruth.txt", delimiter=",")
-    hidden = [np.array(p.read_text().strip().split(","), dtype=int) for p in
-              (folder / "full_occlusion.txt", folder / "out_of_view.txt")]  # fmt: skip
-    return gt, (hidden[0] | hidden[1]) == 0
 
 
 def _write(results: Path, tracker: str, name: str, boxes: np.ndarray) -> None:
@@ -66,7 +51,7 @@ def test_grid_pixels_show_each_box_in_its_colour(bench: Path, tmp_path: Path) ->
     from odtrack_eval.results.tracks import load_tracks
 
     name, frame = "card-1", 30
-    gt, visible = _truth(bench, name)
+    gt, visible = truth(bench, name)
     assert visible[frame]
     gx, gy, gw, gh = gt[frame]
     # two boxes well away from the ground truth (the other half of the 320 x 240 frame)
@@ -120,7 +105,7 @@ def test_grid_pixels_show_each_box_in_its_colour(bench: Path, tmp_path: Path) ->
 
 def test_auto_picks_the_frames_of_largest_disagreement(bench: Path, tmp_path: Path) -> None:
     name = "tile-1"
-    gt, visible = _truth(bench, name)
+    gt, visible = truth(bench, name)
     valid = visible & (gt[:, 2] > 0) & (gt[:, 3] > 0)
     # K = 4 over 60 frames: picks at least 60 // 8 = 7 frames apart. alpha is perfect, so the spread is 1 - IoU
     # of beta. beta is lost (IoU 0, spread 1) at three frames, shifted by 2/3 of its width (IoU 0.2, spread 0.8)
@@ -138,7 +123,7 @@ def test_auto_picks_the_frames_of_largest_disagreement(bench: Path, tmp_path: Pa
     _write(results, "alpha", name, gt)
     _write(results, "beta", name, beta)
     out = tmp_path / "grid.pdf"
-    done = _run("show", "frames", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", name, "--auto", "4",
+    done = run_cli("show", "frames", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", name, "--auto", "4",
                 "-o", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     expected = sorted([*lost, other])
@@ -147,12 +132,12 @@ def test_auto_picks_the_frames_of_largest_disagreement(bench: Path, tmp_path: Pa
 
 
 def test_frames_option_and_its_errors(bench: Path, tmp_path: Path) -> None:
-    gt, _ = _truth(bench, "card-1")
+    gt, _ = truth(bench, "card-1")
     results = tmp_path / "results"
     _write(results, "alpha", "card-1", gt)
-    _write(results, "alpha", "tile-1", _truth(bench, "tile-1")[0])
+    _write(results, "alpha", "tile-1", truth(bench, "tile-1")[0])
     base = ["show", "frames", "-d", "lasot", "--root", str(bench), "-r", str(results)]
-    done = _run(*base, "-s", "card-1", "-s", "tile-1", "--frames", "1,20,60", "-o", str(tmp_path / "g.png"))
+    done = run_cli(*base, "-s", "card-1", "-s", "tile-1", "--frames", "1,20,60", "-o", str(tmp_path / "g.png"))
     assert done.returncode == 0, done.stderr
     assert "frames card-1 1, 20, 60; tile-1 1, 20, 60)" in done.stdout
     image = cv2.imread(str(tmp_path / "g.png"))
@@ -161,18 +146,18 @@ def test_frames_option_and_its_errors(bench: Path, tmp_path: Path) -> None:
     # running off the figure: the title band's outer columns stay white, its middle does not
     band = image[:60]
     assert (band[:, :4] == 255).all() and (band[:, -4:] == 255).all() and (band[:, 400:600] < 128).any()
-    bad = _run(*base, "-s", "card-1", "--frames", "1,61", "-o", str(tmp_path / "g.png"))
+    bad = run_cli(*base, "-s", "card-1", "--frames", "1,61", "-o", str(tmp_path / "g.png"))
     assert bad.returncode == 2 and "--frames 1,61: sequence 'card-1' has 60 frames, no frame 61" in bad.stderr
-    bad = _run(*base, "-s", "card-1", "--frames", "0", "-o", str(tmp_path / "g.png"))
+    bad = run_cli(*base, "-s", "card-1", "--frames", "0", "-o", str(tmp_path / "g.png"))
     assert bad.returncode == 2 and "expected frame numbers from 1" in bad.stderr
-    bad = _run(*base, "-s", "card-1", "-o", str(tmp_path / "g.jpg"))
+    bad = run_cli(*base, "-s", "card-1", "-o", str(tmp_path / "g.jpg"))
     assert bad.returncode == 2 and "expected a file name ending in .png or .pdf" in bad.stderr
 
 
 def test_annotation_only_root_is_an_error_naming_root(tmp_path: Path) -> None:
     annotations = require_shared("data", "real", "lasot", "annotations")
     results = require_shared("data", "real", "lasot", "results")
-    done = _run("show", "frames", "-d", "lasot", "--root", str(annotations), "-r", str(results), "-s", "airplane-1",
+    done = run_cli("show", "frames", "-d", "lasot", "--root", str(annotations), "-r", str(results), "-s", "airplane-1",
                 "-t", "ATOM", "-o", str(tmp_path / "g.png"))  # fmt: skip
     assert done.returncode == 2
     assert f"error: --root {annotations}: sequence 'airplane-1' has annotations only (no frames)" in done.stderr

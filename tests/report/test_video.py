@@ -3,41 +3,28 @@ strip's cursor in the pixels of the frames handed to the encoder, and what the s
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from tests.report._synth import FRAMES, make_bench, run_cli, truth
+
 BLUE, VERMILLION, GREY = (0x00, 0x72, 0xB2), (0xD5, 0x5E, 0x00), (217, 217, 217)
-FRAMES = 60
 
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "odtrack_eval", *args], capture_output=True, text=True)
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from odtrack_eval.synth import SynthOptions, generate
+    return make_bench(tmp_path_factory.mktemp("synth"))
 
-    return generate(tmp_path_factory.mktemp("synth") / "bench", SynthOptions(sequences=2, frames=FRAMES, seed=3))
-
-
-def _truth(bench: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
-    folder = bench / name.rsplit("-", 1)[0] / name
-    gt = np.loadtxt(folder / "groundtruth.txt", delimiter=",")
-    hidden = [np.array(p.read_text().strip().split(","), dtype=int) for p in
-              (folder / "full_occlusion.txt", folder / "out_of_view.txt")]  # fmt: skip
-    return gt, (hidden[0] | hidden[1]) == 0
 
 
 def _results(bench: Path, tmp_path: Path, name: str) -> tuple[Path, np.ndarray, np.ndarray]:
     """alpha follows the ground truth; beta stays in place, on the other half of the frame from the target in
     frame 41 (IoU 0 wherever the target is away)."""
-    gt, _ = _truth(bench, name)
+    gt, _ = truth(bench, name)
     beta = np.tile([20.0 if gt[40, 0] > 160 else 250.0, 150.0, 40.0, 30.0], (len(gt), 1))
     for tracker, boxes in (("alpha", gt), ("beta", beta)):
         (tmp_path / "results" / tracker).mkdir(parents=True, exist_ok=True)
@@ -63,7 +50,7 @@ def test_one_video_frame_per_sequence_frame(bench: Path, tmp_path: Path, encoder
         pytest.importorskip("imageio_ffmpeg", reason="the H.264 path needs imageio-ffmpeg")
     results, _, _ = _results(bench, tmp_path, "card-1")
     out = tmp_path / "card.mp4"
-    done = _run("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
+    done = run_cli("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
                 str(out), "--encoder", encoder, "--no-progress")  # fmt: skip
     assert done.returncode == 0, done.stderr
     frames = _read_back(out)
@@ -151,9 +138,9 @@ def test_strip_plots_each_trackers_iou_and_shades_hidden_frames(bench: Path, tmp
     from odtrack_eval.report.video import iou_strip
     from odtrack_eval.results.tracks import load_tracks
 
-    name = next(n for n in ("card-1", "tile-1") if not _truth(bench, n)[1].all())  # one with hidden frames
+    name = next(n for n in ("card-1", "tile-1") if not truth(bench, n)[1].all())  # one with hidden frames
     results, gt, beta = _results(bench, tmp_path, name)
-    _, visible = _truth(bench, name)
+    _, visible = truth(bench, name)
     ds = load_dataset("lasot", bench, sequences=[name])
     tracks = load_tracks(results, ds)
     strip = iou_strip(sequence_layers(ds[0], tracks, styles_of(tracks)), ds[0], 320)
@@ -180,13 +167,13 @@ def test_strip_plots_each_trackers_iou_and_shades_hidden_frames(bench: Path, tmp
 
 def test_unknown_encoder_is_an_error(bench: Path, tmp_path: Path) -> None:
     results, _, _ = _results(bench, tmp_path, "card-1")
-    done = _run("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
+    done = run_cli("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
                 str(tmp_path / "v.mp4"), "--encoder", "x265")  # fmt: skip
     assert done.returncode == 2 and "--encoder 'x265': expected one of ffmpeg, opencv" in done.stderr
-    done = _run("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
+    done = run_cli("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
                 str(tmp_path / "v.mp4"), "--preset", "slowest")  # fmt: skip
     assert done.returncode == 2 and "--preset 'slowest': expected one of ultrafast" in done.stderr
-    done = _run("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
+    done = run_cli("show", "video", "-d", "lasot", "--root", str(bench), "-r", str(results), "-s", "card-1", "-o",
                 str(tmp_path / "v.avi"))  # fmt: skip
     assert done.returncode == 2 and "expected a file name ending in .mp4" in done.stderr
 
@@ -203,9 +190,9 @@ def test_first_box_only_sequence_shows_every_frame(tmp_path: Path) -> None:
     boxes = np.column_stack([10 + np.arange(25), np.full(25, 10), np.full(25, 30), np.full(25, 20)])
     np.savetxt(tmp_path / "results" / "alpha" / "walk.txt", boxes, fmt="%d", delimiter=",")
     common = ["-d", "folder", "--root", str(tmp_path / "videos"), "-r", str(tmp_path / "results"), "-s", "walk"]
-    done = _run("show", "video", *common, "-o", str(tmp_path / "walk.mp4"), "--no-progress")
+    done = run_cli("show", "video", *common, "-o", str(tmp_path / "walk.mp4"), "--no-progress")
     assert done.returncode == 0, done.stderr
     assert len(_read_back(tmp_path / "walk.mp4")) == 25
-    done = _run("show", "frames", *common, "--frames", "1,25", "-o", str(tmp_path / "walk.png"))
+    done = run_cli("show", "frames", *common, "--frames", "1,25", "-o", str(tmp_path / "walk.png"))
     assert done.returncode == 0, done.stderr
     assert "frames walk 1, 25)" in done.stdout
