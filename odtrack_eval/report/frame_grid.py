@@ -16,6 +16,7 @@ spread over the sequence; ties go to the earlier frame.
 from __future__ import annotations
 
 import textwrap
+import warnings
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.imageio import read_rgb
 from odtrack_eval.report.overlay import Layer, draw_boxes, frame_count, frame_ious, legend_handles
 from odtrack_eval.report.plots import COLUMN_WIDTH_IN, FONT_PT, save_figure
@@ -189,7 +191,8 @@ def page_grid_writer(
 ) -> Any:
     """For the report's sequence pages: a function ``(sequence name, out path) -> path or None`` drawing that
     sequence's grid of its :data:`PAGE_FRAMES` frames where the trackers disagree most (``--auto``), in the
-    report's colours (``names``: its tracker order); None without frames. Boxes are read on first use."""
+    report's colours (``names``: its tracker order); None without frames, or with a warning when they cannot
+    be read (a picture never costs the report). Boxes are read on first use."""
     from odtrack_eval.report.overlay import sequence_layers, styles_of
     from odtrack_eval.results.tracks import load_tracks
 
@@ -199,11 +202,15 @@ def page_grid_writer(
         seq = dataset[name]
         if seq.frames is None:
             return None
-        if "tracks" not in loaded:
-            loaded["tracks"] = load_tracks(results_dir, dataset, list(trackers) or None)
-        tracks = loaded["tracks"]
-        layers = sequence_layers(seq, tracks, styles_of(tracks, list(names)))
-        frames = pick_frames(disagreement(layers, seq), PAGE_FRAMES)
-        return frame_grid([GridRow(seq, seq.frame_paths(), frames, layers)], out, f"{title}: {name}").path
+        try:
+            if "tracks" not in loaded:
+                loaded["tracks"] = load_tracks(results_dir, dataset, list(trackers) or None)
+            tracks = loaded["tracks"]
+            layers = sequence_layers(seq, tracks, styles_of(tracks, list(names)))
+            frames = pick_frames(disagreement(layers, seq), PAGE_FRAMES)
+            return frame_grid([GridRow(seq, seq.frame_paths(), frames, layers)], out, f"{title}: {name}").path
+        except (OdtrackEvalError, OSError) as exc:
+            warnings.warn(f"frame grid of {name} not drawn: {exc}", stacklevel=2)
+            return None
 
     return write

@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from odtrack_eval.report.build import build_report
@@ -104,3 +105,23 @@ def test_a_click_on_a_header_sorts_the_table(tmp_path: Path, report) -> None:
     proc = _clicked(tmp_path, index, 1, 2)  # a second click: descending
     assert _rows(proc.stdout) == sorted(order, key=lambda n: -lengths[n])
     assert 'aria-sort="descending"' in proc.stdout
+
+
+def test_unreadable_frames_cost_the_page_its_grid_not_the_report(tmp_path: Path) -> None:
+    """A frame that cannot be decoded: a warning, the page without a grid, every other file written."""
+    from odtrack_eval.report.frame_grid import page_grid_writer
+    from odtrack_eval.synth import SynthOptions, generate, load_synth
+
+    root = generate(tmp_path / "bench", SynthOptions(sequences=1, frames=6, seed=1))
+    ds = load_synth(root)
+    seq = ds[ds.names[0]]
+    for path in seq.frame_paths():
+        Path(path).write_bytes(b"not an image")
+    (tmp_path / "res" / "trk").mkdir(parents=True)
+    np.savetxt(tmp_path / "res" / "trk" / f"{seq.name}.txt", seq.ground_truth, delimiter=",")
+    write = page_grid_writer(ds, tmp_path / "res", ["trk"], ["trk"], "bench")
+    with pytest.warns(UserWarning, match=f"frame grid of {seq.name} not drawn"):
+        assert write(seq.name, tmp_path / "grid.png") is None
+    assert not (tmp_path / "grid.png").exists()
+    with pytest.warns(UserWarning, match="results folder not found"):  # (nor a missing results folder)
+        assert page_grid_writer(ds, tmp_path / "none", [], [], "bench")(seq.name, tmp_path / "grid.png") is None
