@@ -55,5 +55,7 @@ def output_suffix(out: Path, allowed: tuple[str, ...]) -> str:
     """The output's format from its suffix, or a clear error listing the allowed ones."""
     suffix = out.suffix.lower().lstrip(".")
     if suffix not in allowed:
-        raise OdtrackEvalError(f"-o {out}: expected a file name ending in {' or '.join('.' + a for a in allowed)}")
+        names = ["." + a for a in allowed]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        raise OdtrackEvalError(f"--out {out}: expected a file name ending in {listed}")
     return suffix

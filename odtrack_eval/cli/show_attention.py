@@ -79,8 +79,9 @@ def attention(
 
     Each token is drawn over its 16x16 px square of the search crop the network saw; colours are min-max per panel.
     """
-    if out.suffix.lower() not in FORMATS:
-        raise OdtrackEvalError(f"--out {out}: expected a .png or .pdf file name")
+    from odtrack_eval.cli._pictures import output_suffix
+
+    output_suffix(out, tuple(f.lstrip(".") for f in FORMATS))
     wanted = parse_frames(frames)
     from odtrack_eval.cli.run import _load
 

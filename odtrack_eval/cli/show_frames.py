@@ -70,9 +70,14 @@ def frames(
                                        f"{', '.join(map(str, beyond))}")  # fmt: skip
             picked = [f - 1 for f in numbers]
         else:
+            if (auto or DEFAULT_AUTO) > n:
+                raise OdtrackEvalError(f"--auto {auto}: sequence {seq.name!r} has {n} frames; ask for at most {n}")
             picked = pick_frames(disagreement(layers, seq)[:n], auto or DEFAULT_AUTO)
         rows.append(GridRow(seq, paths, picked, layers))
-    what = "frames where the trackers disagree most" if numbers is None else "frames"
+    single = len(shown.tracks.trackers) == 1
+    what = "frames" if numbers is not None else (
+        f"frames where {shown.tracks.trackers[0]} is furthest from the ground truth" if single
+        else "frames where the trackers disagree most")  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     frame_grid(rows, out, f"{dataset_label(shown.dataset)}: {what}")
     listed = "; ".join(f"{row.sequence.name} {', '.join(str(f + 1) for f in row.frames)}" for row in rows)
@@ -89,4 +94,4 @@ def _frame_numbers(text: str) -> list[int]:
         numbers = []
     if not numbers or min(numbers) < 1:
         raise OdtrackEvalError(f"--frames {text!r}: expected frame numbers from 1, comma-separated (e.g. 120,340)")
-    return numbers
+    return list(dict.fromkeys(numbers))  # (a frame asked twice is drawn once)

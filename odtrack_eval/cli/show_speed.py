@@ -36,6 +36,7 @@ def speed(
 
     FPS comes from the _time.txt files (frame 0 excluded); the marker area is the parameter count where it is
     known (a run's profile or recorded definition, else the paper's Table 1); baselines are hollow."""
+    from odtrack_eval.cli._pictures import output_suffix
     from odtrack_eval.cli.evaluate import load_for_protocol
     from odtrack_eval.metrics.schema import score
     from odtrack_eval.pipelines import evaluate
@@ -45,8 +46,7 @@ def speed(
     from odtrack_eval.report.speed_plot import speed_accuracy_plot, speed_points
     from odtrack_eval.report.tables import benchmark_label
 
-    if out.suffix.lower() not in (".png", ".pdf"):
-        raise OdtrackEvalError(f"--out {out}: expected a .png or .pdf file name")
+    output_suffix(out, ("png", "pdf"))
     ds, proto = load_for_protocol(dataset, root, protocol, command="show speed")
     ev = evaluate(ds, results, proto, trackers=tracker, allow_missing=allow_missing)
     for name, reason in ev.errors.items():

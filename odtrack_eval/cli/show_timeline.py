@@ -20,10 +20,9 @@ FORMATS = ("png", "pdf", "svg")
 
 def output_base(out: Path) -> tuple[Path, str]:
     """``--out`` as (path without suffix, format); a suffix other than :data:`FORMATS` is refused."""
-    fmt = out.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        raise OdtrackEvalError(f"--out {out}: expected a file ending in {', '.join('.' + f for f in FORMATS)}")
-    return out.with_suffix(""), fmt
+    from odtrack_eval.cli._pictures import output_suffix
+
+    return out.with_suffix(""), output_suffix(out, FORMATS)
 
 
 @show_app.command("timeline")

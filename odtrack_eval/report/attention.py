@@ -136,7 +136,7 @@ def attention_figure(
         label = "temporal token's attention (min-max per panel)"
         if eliminated:
             label += "\ngrey: search tokens removed by candidate elimination"
-        bar.set_label(label, fontsize=FONT_PT, labelpad=1)
+        bar.set_label(label, fontsize=FONT_PT, labelpad=3)
         bar.ax.xaxis.set_label_position("top")
 
     return save_figure(draw, None, out_base, size, formats)

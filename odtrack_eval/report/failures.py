@@ -26,8 +26,9 @@ __all__ = [
 FAILURE_COLUMNS = (
     Column("failures", "Failures", higher_is_better=False, decimals=0),
     Column("sequences_failed", "Seqs failing", higher_is_better=False, decimals=0),
-    Column("mean_frames_to_first_failure", "Frames to 1st failure", decimals=0),
-    Column("recovery_rate", "Recovered (%)", decimals=1),
+    # (not ranked: a tracker that never fails has no first failure and no recovery to count, "–")
+    Column("mean_frames_to_first_failure", "Frames to 1st failure", decimals=0, ranked=False),
+    Column("recovery_rate", "Recovered (%)", decimals=1, ranked=False),
     Column("frames_lost", "Frames lost", higher_is_better=False, decimals=0),
     Column("lost_percent", "Lost (%)", higher_is_better=False, decimals=1),
 )

@@ -130,8 +130,9 @@ def timeline_plot(
         handles += [Patch(color=c, label=lab) for lab, c, _ in shades]
         handles.append(Line2D([], [], color="#444444", linewidth=2.2,
                               label=f"failure: IoU < {threshold:g} for ≥ {min_frames} frames"))  # fmt: skip
-        handles.append(Line2D([], [], color="#444444", linestyle="none", marker="^", markersize=3.2,
-                              markeredgewidth=0, label="recovered"))  # fmt: skip
+        if any(recovered for lane in lanes for _, _, recovered in lane):
+            handles.append(Line2D([], [], color="#444444", linestyle="none", marker="^", markersize=3.2,
+                                  markeredgewidth=0, label="recovered"))  # fmt: skip
         fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, handlelength=1.4,
                    columnspacing=1.0, borderaxespad=0.2, labelspacing=0.25)  # fmt: skip
         fig.tight_layout(pad=0.3, rect=(0, (0.06 + 0.135 * legend_rows) / height, 1, 1))

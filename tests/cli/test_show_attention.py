@@ -117,7 +117,7 @@ def test_bad_options_are_named_in_cli_words(bench, tmp_path, capsys, more, messa
 def test_other_picture_formats_and_other_trackers_are_refused(bench, tmp_path, capsys):
     assert _cli(_args(bench, tmp_path / "a.jpg", "--frames", "4")) == 2
     err = capsys.readouterr().err
-    assert "error: --out" in err and "a.jpg: expected a .png or .pdf file name" in err
+    assert "error: --out" in err and "a.jpg: expected a file name ending in .png or .pdf" in err
     args = _args(bench, tmp_path / "a.png", "--frames", "4")
     args[2] = "static"
     assert _cli(args) == 2

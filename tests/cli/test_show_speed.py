@@ -81,7 +81,7 @@ def test_show_speed_errors_in_cli_words(results: Path, tmp_path: Path) -> None:
     _load_commands()
     bad = CliRunner().invoke(app, ["show", "speed", "-d", "otb100", "--root", str(ROOTS["otb100"]), "-r",
                                    str(results), "-o", str(tmp_path / "x.gif")])  # fmt: skip
-    assert bad.exit_code != 0 and "expected a .png or .pdf" in str(bad.exception)
+    assert bad.exit_code != 0 and "expected a file name ending in .png or .pdf" in str(bad.exception)
     none = CliRunner().invoke(app, ["show", "speed", "-d", "otb100", "--root", str(ROOTS["otb100"]), "-r",
                                     str(results), "-t", "cfnet-conv2", "-o", str(tmp_path / "x.png")])  # fmt: skip
     assert none.exit_code != 0 and "no tracker" in str(none.exception)

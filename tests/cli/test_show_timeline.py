@@ -53,7 +53,7 @@ def test_pdf_and_centre_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-s", "airplane-1", "-o", "x.jpg"], "--out x.jpg: expected a file ending in .png, .pdf, .svg"),
+        (["-s", "airplane-1", "-o", "x.jpg"], "--out x.jpg: expected a file name ending in .png, .pdf or .svg"),
         (["-s", "airplane-99", "-o", "x.png"], "airplane-99"),
     ],
 )

@@ -116,3 +116,13 @@ def test_equals_a_plain_loop(frames: list[tuple[float, bool]], k: int) -> None:
     present = [not f[1] or i % 3 == 0 for i, f in enumerate(frames)]
     got = find_failures(np.array(iou, dtype=float), np.array(present, dtype=bool), 0.1, k)
     assert [(f.start, f.stop, f.frames, f.recovered) for f in got] == _plain(iou, present, 0.1, k)
+
+
+def test_first_failure_and_recovery_columns_are_not_ranked() -> None:
+    """A tracker that never fails has no first failure ("–"): ranking that column marked a failing tracker
+    best (review of issue 16); recovery rates are not ranked either."""
+    from odtrack_eval.report.failures import FAILURE_COLUMNS
+
+    ranked = {c.key for c in FAILURE_COLUMNS if c.ranked}
+    assert "mean_frames_to_first_failure" not in ranked and "recovery_rate" not in ranked
+    assert {"failures", "frames_lost"} <= ranked

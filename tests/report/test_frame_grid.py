@@ -152,6 +152,10 @@ def test_frames_option_and_its_errors(bench: Path, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "expected frame numbers from 1" in bad.stderr
     bad = run_cli(*base, "-s", "card-1", "-o", str(tmp_path / "g.jpg"))
     assert bad.returncode == 2 and "expected a file name ending in .png or .pdf" in bad.stderr
+    bad = run_cli(*base, "-s", "card-1", "--auto", "61", "-o", str(tmp_path / "g.png"))
+    assert bad.returncode == 2 and "--auto 61: sequence 'card-1' has 60 frames" in bad.stderr
+    twice = run_cli(*base, "-s", "card-1", "--frames", "5, 5,10", "-o", str(tmp_path / "g.png"))
+    assert twice.returncode == 0 and "frames card-1 5, 10)" in twice.stdout  # a frame asked twice, drawn once
 
 
 def test_annotation_only_root_is_an_error_naming_root(tmp_path: Path) -> None:
