@@ -82,7 +82,7 @@ def write_report(
     from odtrack_eval.results.inspection import inspect_evaluated
 
     inspection = inspect_evaluated(evaluation, results_dir, trackers=trackers, allow_missing=allow_missing,
-                                   strict=strict)  # fmt: skip
+                                   strict=strict, store=cache)  # fmt: skip
     files = build_report(evaluation, out_dir, results_dir, cache=cache, paper_names=paper_names, inspection=inspection,
                          trackers=trackers, timelines=timelines)  # fmt: skip
     n_tables = sum(len(v) for v in files.tables.values())

@@ -11,6 +11,7 @@ scores: the verdicts come from the same listing, parser, validation and rules as
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -23,14 +24,16 @@ import numpy as np
 from odtrack_eval.backend import Backend, choose_backend
 from odtrack_eval.datasets.names import display_name, names_of
 from odtrack_eval.errors import OdtrackEvalError
+from odtrack_eval.hashing import KeyBuilder, source_digest
 from odtrack_eval.protocols import Protocol
 from odtrack_eval.results.layout import TrackerRuns
 from odtrack_eval.results.listing import RunListing, foreign_refusal, list_run, listed_bytes, missing_message
 from odtrack_eval.results.reader import file_parser
-from odtrack_eval.results.reading import read_files
+from odtrack_eval.results.reading import digest_files, read_files
 from odtrack_eval.results.validation import Finding, offset_evidence, validate
 from odtrack_eval.results.verdict import STRICT_HINT, Verdict, handling
 from odtrack_eval.sequence import Sequence as DatasetSequence
+from odtrack_eval.store import ArrayStore
 
 __all__ = ["KINDS", "Fact", "Inspection", "TrackerInspection", "inspect_entry", "inspect_folder", "number_format",
            "ground_truths", "inspect_evaluated"]
@@ -99,17 +102,39 @@ def inspect_entry(
     allow_missing: bool = False,
     strict: bool = False,
     backend: Backend | None = None,
+    store: ArrayStore | None = None,
 ) -> TrackerInspection:
     """Inspect one tracker entry against the sequences ``names`` of benchmark ``tag``.
 
     ``truths``: ground-truth boxes by sequence (None: names only, so no length, corner or offset
-    evidence); ``protocol`` already resolved for the benchmark.
+    evidence); ``protocol`` already resolved for the benchmark. ``store``: keep the result under a key of
+    everything it depends on (every file's bytes and path, the ground truth, the rules, the options and the
+    inspection code), so a rerun on the same files only hashes them.
     """
+    listings = [list_run(run, names, dataset_label, allow_missing=True, tag=tag) for run in entry.runs]
+    key = None
+    if store is not None:
+        key = _entry_key(entry, listings, names, truths, tag, dataset_label, protocol, allow_missing, strict)
+        hit = store.get(_STORE_KIND, key)
+        if hit is not None:
+            try:
+                return _decode(hit[0].tobytes())
+            except (ValueError, KeyError, TypeError, IndexError):
+                pass  # (an intact entry of another shape: inspected again)
+    out = _inspect(entry, listings, names, truths, tag, protocol, allow_missing, strict, backend)
+    if store is not None and key is not None:
+        store.put(_STORE_KIND, key, [np.frombuffer(json.dumps(out.to_dict()).encode(), dtype=np.uint8)])
+    return out
+
+
+def _inspect(entry: TrackerRuns, listings: list[RunListing], names: Sequence[str],
+             truths: dict[str, np.ndarray] | None, tag: str, protocol: Protocol, allow_missing: bool, strict: bool,
+             backend: Backend | None) -> TrackerInspection:  # fmt: skip
+    """The inspection itself (what :func:`inspect_entry` keeps in the cache)."""
     out = TrackerInspection(entry.name, entry.layout)
     ids = [r.run_id for r in entry.runs]
     runs_text = "1 run" if len(ids) == 1 else f"{len(ids)} runs ({', '.join(map(str, ids))}), averaged as repetitions"
     out.facts.append(Fact("runs", len(ids), runs_text))
-    listings = [list_run(run, names, dataset_label, allow_missing=True, tag=tag) for run in entry.runs]
     refusal = foreign_refusal(listings, len(names), tag)
     if refusal is not None:
         out._refuse(refusal)
@@ -134,6 +159,35 @@ def inspect_entry(
         return out
     _content_facts(out, listings, parsed, starts, truths, protocol, strict)
     return out
+
+
+#: The code an inspection's cache entry depends on (hashed at import, like the evaluation's).
+INSPECTION_CODE = ("odtrack_eval.results", "odtrack_eval.textio", "odtrack_eval.protocols", "odtrack_eval.boxes",
+                   "odtrack_eval.errors", "odtrack_eval.datasets.names", "odtrack_eval.backend")  # fmt: skip
+_CODE_KEY = f"{source_digest(INSPECTION_CODE)}\0numpy {np.__version__}"
+_STORE_KIND = "inspection"
+
+
+def _entry_key(entry: TrackerRuns, listings: list[RunListing], names: Sequence[str],
+               truths: dict[str, np.ndarray] | None, tag: str, dataset_label: str, protocol: Protocol,
+               allow_missing: bool, strict: bool) -> str:  # fmt: skip
+    """Everything one entry's inspection depends on; file paths included, since facts name files."""
+    key = KeyBuilder("inspection").text(_CODE_KEY).text(repr(protocol)).text(f"{entry.name}\0{entry.layout}")
+    key.text(f"{tag}\0{dataset_label}\0{allow_missing}\0{strict}\0" + "\0".join(names))
+    key.text(repr([r.run_id for r in entry.runs]))
+    for name in names:
+        key.array(None if truths is None else truths.get(name))
+    for li in listings:
+        key.text(repr((li.order, [str(p) for p in li.paths], li.time_names, li.missing,
+                       sorted((t, sorted(v)) for t, v in li.foreign.items()), str(li.run.folder),
+                       sorted(li.run.boxes), sorted(li.run.times))))  # fmt: skip
+    return key.digests(digest_files([p for li in listings for p in li.paths])).hexdigest()
+
+
+def _decode(data: bytes) -> TrackerInspection:
+    d = json.loads(data)
+    facts = [Fact(f["kind"], int(f["count"]), f["message"]) for f in d["findings"]]
+    return TrackerInspection(d["name"], d["layout"], d["verdict"], d.get("reason"), facts)
 
 
 def _listing_facts(out: TrackerInspection, listings: list[RunListing], names: Sequence[str], tag: str,
@@ -323,8 +377,10 @@ def inspect_folder(
     trackers: list[str] | None = None,
     allow_missing: bool = False,
     strict: bool = False,
+    store: ArrayStore | None = None,
 ) -> Inspection:
-    """:func:`inspect_entry` for every tracker entry of ``results_dir`` (``trackers``: as in evaluate)."""
+    """:func:`inspect_entry` for every tracker entry of ``results_dir`` (``trackers``: as in evaluate;
+    ``store``: the results cache, see :func:`inspect_entry`)."""
     from odtrack_eval.results.selection import find_entries
 
     entries = find_entries(results_dir, tag, trackers)
@@ -332,7 +388,7 @@ def inspect_folder(
     for entry in entries:
         try:
             inspected.append(inspect_entry(entry, names, truths, tag, dataset_label, protocol,
-                                           allow_missing=allow_missing, strict=strict))  # fmt: skip
+                                           allow_missing=allow_missing, strict=strict, store=store))  # fmt: skip
         except OdtrackEvalError as exc:  # (two files for one sequence, ...): that tracker only
             inspected.append(TrackerInspection(entry.name, entry.layout, "refused", str(exc)))
     return Inspection(dataset_label, protocol.name, len(names), inspected, truths is not None)
@@ -345,10 +401,10 @@ def ground_truths(dataset: Iterable[DatasetSequence]) -> dict[str, np.ndarray]:
 
 def inspect_evaluated(
     evaluation: Any, results_dir: Path, *, trackers: list[str] | None = None, allow_missing: bool = False,
-    strict: bool = False,
+    strict: bool = False, store: ArrayStore | None = None,
 ) -> Inspection:
     """The inspection of the results folder a one-pass ``evaluation`` scored, under the same rules."""
     ds = evaluation.dataset
     return inspect_folder(results_dir, ds.names, ground_truths(ds), ds.tag, ds.name,
                           evaluation.protocol.for_benchmark(ds.tag), trackers=trackers, allow_missing=allow_missing,
-                          strict=strict)  # fmt: skip
+                          strict=strict, store=store)  # fmt: skip
