@@ -315,6 +315,8 @@ def _judge(out: TrackerInspection, action: str, where: str, strict: bool) -> Non
 
 
 _NUMBER = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf", re.IGNORECASE)
+#: The same numbers (not nan, inf) as (mantissa, exponent part) pairs, for the digit counts in one pass.
+_MANTISSA = re.compile(rb"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def number_format(data: bytes, sample: int = 4096) -> tuple[str, ...]:
@@ -328,12 +330,12 @@ def number_format(data: bytes, sample: int = 4096) -> tuple[str, ...]:
         delimiter = "tab-separated"
     else:
         delimiter = "space-separated"
-    tokens = _NUMBER.findall(head)
-    if not tokens:
+    if _NUMBER.search(head) is None:
         return (delimiter, "empty") if not data.strip() else (delimiter,)
-    exponent = any(b"e" in t.lower() and t.lower() not in (b"nan", b"inf") for t in tokens)
-    digits = max(len(re.sub(rb"[^0-9]", b"", t.split(b"e")[0].split(b"E")[0]).lstrip(b"0")) for t in tokens)
-    decimals = max((len(t.split(b".")[1].split(b"e")[0].split(b"E")[0]) if b"." in t else 0) for t in tokens)
+    numbers = _MANTISSA.findall(head)  # (mantissa, exponent) of every number; nan and inf have neither
+    exponent = any(e for _, e in numbers)
+    digits = max((len(m.replace(b".", b"").lstrip(b"0")) for m, _ in numbers), default=0)
+    decimals = max((len(m) - m.index(b".") - 1 for m, _ in numbers if b"." in m), default=0)
     if digits >= 15:
         style = "17-digit floats (Python repr)"
     elif decimals:

@@ -10,11 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from odtrack_eval.cli import _load_commands, app
 from odtrack_eval.results.inspection import number_format, offset_evidence
 from tests._shared import require_shared
+from tests.results._data import REAL, needs_shared
 
 
 def _inspect(*args: str):
@@ -234,3 +237,56 @@ def test_inspect_agrees_with_evaluate_on_the_edge_cases(tmp_path: Path) -> None:
                                                    "--no-cache"]).stdout)["trackers"][0]  # fmt: skip
     for tracker in plain["trackers"]:
         assert tracker["auc"] == original["auc"], tracker["name"]  # same boxes, same score
+
+
+def _number_format_by_token(data: bytes, sample: int = 4096) -> tuple[str, ...]:
+    """The per-token definition number_format had until session 6 (kept here as the reference)."""
+    import re
+
+    token = re.compile(rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf", re.IGNORECASE)
+    head = data[:sample]
+    first = next((line for line in head.splitlines() if line.strip()), b"")
+    delimiter = "comma-separated" if b"," in first else "tab-separated" if b"\t" in first else "space-separated"
+    tokens = token.findall(head)
+    if not tokens:
+        return (delimiter, "empty") if not data.strip() else (delimiter,)
+    exponent = any(b"e" in t.lower() and t.lower() not in (b"nan", b"inf") for t in tokens)
+    digits = max(len(re.sub(rb"[^0-9]", b"", t.split(b"e")[0].split(b"E")[0]).lstrip(b"0")) for t in tokens)
+    decimals = max((len(t.split(b".")[1].split(b"e")[0].split(b"E")[0]) if b"." in t else 0) for t in tokens)
+    style = ("17-digit floats (Python repr)" if digits >= 15 else f"decimals (up to {decimals} digits)"
+             if decimals else "integers")  # fmt: skip
+    out = (delimiter, style) + (("exponents",) if exponent else ())
+    return out + (("CRLF",) if b"\r\n" in head else ())
+
+
+_ALPHABET = b"0123456789.eE-+,\t \r\nnaifNIx"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(min_size=0, max_size=300).map(lambda b: bytes(_ALPHABET[c % len(_ALPHABET)] for c in b)))
+def test_number_format_equals_its_per_token_definition(data: bytes) -> None:
+    assert number_format(data) == _number_format_by_token(data)
+
+
+@needs_shared
+def test_number_format_equals_its_per_token_definition_on_real_files() -> None:
+    for path in sorted((REAL / "lasot" / "results").rglob("*.txt"))[:200]:
+        data = path.read_bytes()
+        assert number_format(data) == _number_format_by_token(data), path
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True, width=64), min_size=1, max_size=40),
+    st.integers(0, 17),
+    st.sampled_from(["repr", "g", "f", "e"]),
+    st.sampled_from([b",", b"\t", b" "]),
+)
+def test_number_format_equals_its_definition_on_written_floats(values, places, style, sep) -> None:
+    """Numbers as trackers write them (repr, %g, %f, %e at 0-17 places): the digit counts at the 17-digit
+    threshold and the decimals."""
+    fmt = {"repr": repr, "g": lambda v: f"{v:.{places}g}", "f": lambda v: f"{v:.{places}f}",
+           "e": lambda v: f"{v:.{places}e}"}[style]  # fmt: skip
+    rows = [sep.join(fmt(v).encode() for v in values[i : i + 4]) for i in range(0, len(values), 4)]
+    data = b"\n".join(rows) + b"\n"
+    assert number_format(data) == _number_format_by_token(data)
