@@ -16,14 +16,19 @@ from pathlib import Path
 import numpy as np
 
 from odtrack_eval.errors import RuleRefusal
+from odtrack_eval.hashing import KeyBuilder, source_digest
 from odtrack_eval.metrics.failures import Failure, FailureStats, disagreement, failure_stats, find_failures
 from odtrack_eval.metrics.per_frame import FrameMeasures, frame_measures
-from odtrack_eval.metrics.truth import truths_of
+from odtrack_eval.metrics.truth import truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
+from odtrack_eval.results.layout import TrackerRuns
+from odtrack_eval.results.listing import list_run
 from odtrack_eval.results.reader import load_run
+from odtrack_eval.results.reading import digest_files
 from odtrack_eval.results.selection import find_entries
 from odtrack_eval.sequence import Dataset
 from odtrack_eval.sequence import Sequence as DatasetSequence
+from odtrack_eval.store import ArrayStore
 
 __all__ = [
     "TargetFlags",
@@ -104,6 +109,7 @@ def load_frame_results(
     sequences: Sequence[str] | None = None,
     allow_missing: bool = False,
     only: Collection[str] | None = None,
+    store: ArrayStore | None = None,
 ) -> list[SequenceFrames]:
     """Per sequence of ``sequences`` (default: all of ``dataset``; ``--sequence`` names, exact or as
     :func:`~odtrack_eval.sequence.canonical_name`), every tracker's per-frame results under ``protocol``.
@@ -111,30 +117,103 @@ def load_frame_results(
     ``trackers``: ``--tracker`` values (default: every tracker found). A tracker without a file for an asked
     sequence raises :class:`~odtrack_eval.errors.ResultsError` naming the folder, unless ``allow_missing``
     (then it is left out of that sequence). A protocol rule refusing a file raises, naming it. ``only``: the
-    entry names to load (e.g. the trackers an evaluation scored; refused ones are not read).
+    entry names to load (e.g. the trackers an evaluation scored; refused ones are not read). ``store``: keep
+    each entry's results under a key of its box files' bytes, the ground truth, the protocol and this code, as
+    the evaluation does, so a rerun only hashes the files.
     """
     chosen = dataset.select(sequences) if sequences else dataset
     proto = protocol.for_benchmark(dataset.tag)
     out = [SequenceFrames(seq, target_flags(seq)) for seq in chosen]
     by_name = {s.name: s for s in out}
+    base = _base_key(chosen, proto, allow_missing) if store is not None else ""
     for entry in find_entries(Path(results_dir), dataset.tag, trackers):
         if only is not None and entry.name not in only:
             continue
-        runs = [load_run(run, chosen, allow_missing=allow_missing) for run in entry.runs]
-        have = [n for n in chosen.names if all(n in r.boxes for r in runs)]
-        truths = truths_of(chosen.select(have)) if have else []
-        per_run = []
-        for r in runs:
-            boxes = [r.boxes[n] for n in have]
-            try:
-                per_run.append(frame_measures(truths, boxes, proto))
-            except RuleRefusal as refusal:  # name the file the rule refused, as the evaluation does
-                raise refusal.at(r.paths[refusal.sequence]) from None
+        key = _entry_key(base, entry, chosen, allow_missing) if store is not None else None
+        found = _lookup(store, key)
+        if found is None:
+            found = _compute(entry, chosen, proto, allow_missing)
+            if store is not None and key is not None:
+                _keep(store, key, *found)
+        have, boxes, measures = found
         for i, name in enumerate(have):
             by_name[name].trackers[entry.name] = TrackerFrames(
-                entry.name, [r.boxes[name] for r in runs], [m[i] for m in per_run]
+                entry.name, [b[i] for b in boxes], [m[i] for m in measures]
             )
     return out
+
+
+#: What one entry's per-frame results are: the sequences it has, and per run its boxes and measures on them.
+_Found = tuple[list[str], list[list[np.ndarray]], list[list[FrameMeasures]]]
+_STORE_KIND = "frames"
+#: The code the cached per-frame results depend on (hashed at import, like the evaluation's).
+FRAME_CODE = ("odtrack_eval.frame_results", "odtrack_eval.metrics", "odtrack_eval.results", "odtrack_eval.textio",
+              "odtrack_eval.protocols", "odtrack_eval.boxes", "odtrack_eval.errors", "odtrack_eval.regions",
+              "odtrack_eval.backend")  # fmt: skip
+_CODE_KEY = f"{source_digest(FRAME_CODE)}\0numpy {np.__version__}"
+
+
+def _compute(entry: TrackerRuns, chosen: Dataset, proto: Protocol, allow_missing: bool) -> _Found:
+    runs = [load_run(run, chosen, allow_missing=allow_missing) for run in entry.runs]
+    have = [n for n in chosen.names if all(n in r.boxes for r in runs)]
+    truths = truths_of(chosen.select(have)) if have else []
+    measures = []
+    for r in runs:
+        try:
+            measures.append(frame_measures(truths, [r.boxes[n] for n in have], proto))
+        except RuleRefusal as refusal:  # name the file the rule refused, as the evaluation does
+            raise refusal.at(r.paths[refusal.sequence]) from None
+    return have, [[r.boxes[n] for n in have] for r in runs], measures
+
+
+def _base_key(chosen: Dataset, proto: Protocol, allow_missing: bool) -> str:
+    return (KeyBuilder("frames").text(_CODE_KEY).text(repr(proto)).text(truth_digest(truths_of(chosen)))
+            .text(f"{allow_missing}\0" + "\0".join(chosen.names)).hexdigest())  # fmt: skip
+
+
+def _entry_key(base: str, entry: TrackerRuns, chosen: Dataset, allow_missing: bool) -> str:
+    """The shared part and, per run, its sequences and box files' digests (times are not read)."""
+    key = KeyBuilder("frames-entry").text(base).text(str(len(entry.runs)))
+    for run in entry.runs:
+        listing = list_run(run, chosen.names, chosen.name, allow_missing)
+        key.text("\0".join(listing.order)).digests(digest_files(listing.box_paths))
+    return key.hexdigest()
+
+
+def _keep(store: ArrayStore, key: str, have: list[str], boxes: list[list[np.ndarray]],
+          measures: list[list[FrameMeasures]]) -> None:  # fmt: skip
+    """Store one entry's results as flat arrays (boxes of another width than 4 are not kept)."""
+    if any(b.ndim != 2 or b.shape[1] != 4 for run in boxes for b in run):
+        return
+    arrays = [np.array(have, dtype=str).reshape(-1),
+              np.array([[len(b) for b in run] for run in boxes], dtype=np.int64).reshape(len(boxes), len(have)),
+              np.array([[len(m.iou) for m in run] for run in measures], dtype=np.int64).reshape(len(boxes), len(have))]
+    for run_boxes, run_measures in zip(boxes, measures, strict=True):
+        arrays += [np.concatenate(run_boxes) if run_boxes else np.zeros((0, 4)),
+                   *(np.concatenate([getattr(m, f) for m in run_measures]).astype(np.float64) if run_measures
+                     else np.zeros(0) for f in ("iou", "centre_error", "counted"))]  # fmt: skip
+    store.put(_STORE_KIND, key, arrays)
+
+
+def _lookup(store: ArrayStore | None, key: str | None) -> _Found | None:
+    """The stored results of ``key``, or None (not there, or of another shape)."""
+    if store is None or key is None:
+        return None
+    hit = store.get(_STORE_KIND, key)
+    if hit is None:
+        return None
+    try:
+        names, box_lengths, measure_lengths = hit[0], hit[1], hit[2]
+        boxes, measures = [], []
+        for r in range(len(box_lengths)):
+            flat_boxes, iou, ce, counted = hit[3 + 4 * r : 7 + 4 * r]
+            cut_b, cut_m = np.cumsum(box_lengths[r])[:-1], np.cumsum(measure_lengths[r])[:-1]
+            boxes.append(np.split(flat_boxes, cut_b))
+            measures.append([FrameMeasures(i, c, k.astype(bool)) for i, c, k in
+                             zip(np.split(iou, cut_m), np.split(ce, cut_m), np.split(counted, cut_m), strict=True)])
+        return [str(n) for n in names.tolist()], boxes, measures
+    except (ValueError, IndexError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)

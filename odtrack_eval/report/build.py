@@ -230,7 +230,7 @@ def _per_frame_sections(evaluation: Evaluation, results_dir: Path, out: Path, st
     from odtrack_eval.report.failures import disagreement_table, evaluation_frames, failure_table, failures_html
     from odtrack_eval.report.sequences import sequence_file, write_sequence_pages
 
-    frames = evaluation_frames(evaluation, results_dir, trackers)
+    frames = evaluation_frames(evaluation, results_dir, trackers, cache)
     names = [t for t in styles if any(r.tracker == t for r in evaluation.results)]
     analysis = analyse_failures(frames, names, DEFAULT_THRESHOLD, DEFAULT_MIN_FRAMES)
     files.tables["failures"] = write_table(failure_table(analysis), out / "failures")

@@ -13,6 +13,7 @@ from typing import Any
 from odtrack_eval.evaluation import Evaluation
 from odtrack_eval.frame_results import FailureAnalysis, SequenceFrames, analyse_failures, load_frame_results
 from odtrack_eval.report.tables import Column, Table
+from odtrack_eval.store import ArrayStore
 
 __all__ = [
     "evaluation_failures",
@@ -54,13 +55,15 @@ def evaluation_failures(
 
 
 def evaluation_frames(
-    evaluation: Evaluation, results_dir: str | Path, trackers: list[str] | None = None
+    evaluation: Evaluation, results_dir: str | Path, trackers: list[str] | None = None,
+    store: ArrayStore | None = None,
 ) -> list[SequenceFrames]:
-    """Per-frame results of the trackers ``evaluation`` scored, on the sequences it scored."""
+    """Per-frame results of the trackers ``evaluation`` scored, on the sequences it scored (``store``: the
+    results cache)."""
     scored = {r.tracker for r in evaluation.results}
     ds = evaluation.dataset
     return load_frame_results(ds.select(evaluation.sequence_names), results_dir, evaluation.protocol,
-                              trackers=trackers, only=scored, allow_missing=True)  # fmt: skip
+                              trackers=trackers, only=scored, allow_missing=True, store=store)  # fmt: skip
 
 
 def failure_table(analysis: FailureAnalysis, title: str = "Failures") -> Table:
