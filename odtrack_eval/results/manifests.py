@@ -45,6 +45,8 @@ class Timing:
     #: device -> its model ("cpu": the processor, "cuda:0": the GPU's name)
     device_models: tuple[tuple[str, str], ...] = ()
     batch: int | None = None
+    #: Worker processes that tracked side by side (their times include sharing the machine).
+    workers: int | None = None
     precision: str | None = None
     #: Whether image reading/decoding was inside the timed span.
     io_included: bool | None = None
@@ -68,6 +70,8 @@ class Timing:
         parts = [", ".join(f"{d} ({models[d]})" if d in models else d for d in self.devices) or "device unknown"]
         if self.batch is not None:
             parts.append(f"batch {self.batch}" + (" (time of each call shared)" if self.batch > 1 else ""))
+        if self.workers is not None and self.workers > 1:
+            parts.append(f"{self.workers} workers side by side")
         if self.precision:
             parts.append(self.precision)
         if self.io_included is not None:
@@ -85,6 +89,7 @@ class Timing:
             "devices": list(self.devices),
             "device_models": dict(self.device_models),
             "batch": self.batch,
+            "workers": self.workers,
             "precision": self.precision,
             "io_included": self.io_included,
             "realtime": dict(self.realtime) if self.realtime else None,
@@ -106,12 +111,14 @@ def timing_of(folder: Path) -> Timing:
     devices = session.get("devices") or ([data["device"]] if isinstance(data.get("device"), str) else [])
     models = session.get("device_models") if isinstance(session.get("device_models"), Mapping) else {}
     batch = session.get("batch")
+    workers = session.get("workers")
     precision = parameters.get("precision")
     profile = session.get("profile") if isinstance(session.get("profile"), Mapping) else {}
     return Timing(
         devices=tuple(str(d) for d in devices),
         device_models=tuple((str(k), str(v)) for k, v in models.items()),
         batch=int(batch) if isinstance(batch, int) else (1 if ours else None),
+        workers=int(workers) if isinstance(workers, int) else None,
         precision=str(precision) if precision is not None else None,
         io_included=False if ours else None,  # (the runner times tracker calls only: runner.tasks)
         realtime=session.get("realtime") if isinstance(session.get("realtime"), Mapping) else None,

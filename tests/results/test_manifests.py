@@ -57,3 +57,12 @@ def test_a_realtime_run_says_its_rate_and_a_fixed_latency(tmp_path: Path) -> Non
         "image reading excluded, real-time 30 fps, fixed latency 50 ms (virtual clock)")
     _manifest(tmp_path / "m", devices=["cpu"], batch=1, realtime={"fps": 25.0, "latency_s": None})
     assert timing_of(tmp_path / "m").describe().endswith("real-time 25 fps")
+
+
+def test_parallel_workers_are_said(tmp_path: Path) -> None:
+    """Times measured by several workers on one machine include their sharing it (review of issue 17)."""
+    _manifest(tmp_path / "w", devices=["cpu"], batch=1, workers=4)
+    t = timing_of(tmp_path / "w")
+    assert t.workers == 4 and "4 workers side by side" in t.describe() and t.as_dict()["workers"] == 4
+    _manifest(tmp_path / "one", devices=["cpu"], batch=1, workers=1)
+    assert "workers" not in timing_of(tmp_path / "one").describe()
