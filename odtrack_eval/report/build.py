@@ -140,7 +140,8 @@ def build_report(
         files.tables[attr_name] = write_table(attr_table, out / attr_name)
     files.tables["sequences"] = [write_text(out / "sequences.csv", _sequences_csv(evaluation, names))]
     # The `evaluate --format json --attributes` document (per-sequence scores are in sequences.csv).
-    files.tables["evaluation"] = [write_text(out / "evaluation.json", documents.to_json(evaluation, True) + "\n")]
+    document = documents.to_json(evaluation, attributes=True)
+    files.tables["evaluation"] = [write_text(out / "evaluation.json", document + "\n")]
 
     figs: list[html_report.FigureRef] = []
     fig_dir = out / "figures"

@@ -115,14 +115,6 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-def to_json(
-    evaluation: Evaluation,
-    attributes: bool = False,
-    sequences: bool = False,
-    cis: dict[str, dict[str, tuple[float, float]]] | None = None,
-    ci_settings: dict[str, Any] | None = None,
-    speed: dict[str, dict[str, Any]] | None = None,
-    failures: FailureAnalysis | None = None,
-) -> str:
-    doc = evaluation_to_dict(evaluation, attributes, sequences, cis, ci_settings, speed, failures)
-    return json.dumps(json_safe(doc), indent=2, allow_nan=False)
+def to_json(evaluation: Evaluation, **options: Any) -> str:
+    """:func:`evaluation_to_dict`'s document (the same options) as JSON text."""
+    return json.dumps(json_safe(evaluation_to_dict(evaluation, **options)), indent=2, allow_nan=False)

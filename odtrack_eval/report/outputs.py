@@ -34,26 +34,17 @@ def evaluation_tables(
     return parts + ([tables.sequence_table(evaluation)] if per_sequence else [])
 
 
-def evaluation_json(
-    evaluation: Any,
-    *,
-    attributes: bool = False,
-    per_sequence: bool = False,
-    cis: dict[str, dict[str, tuple[float, float]]] | None = None,
-    ci_settings: dict[str, Any] | None = None,
-    speed: dict[str, dict[str, Any]] | None = None,
-    failures: Any = None,
-) -> str:
-    """The ``evaluate --format json`` document (``"refused"`` lists refused trackers in both kinds;
-    ``failures``: a :class:`~odtrack_eval.frame_results.FailureAnalysis`, one-pass only)."""
+def evaluation_json(evaluation: Any, *, attributes: bool = False, per_sequence: bool = False, **parts: Any) -> str:
+    """The ``evaluate --format json`` document (``"refused"`` lists refused trackers in both kinds). ``parts``:
+    the one-pass document's optional blocks (``cis``, ``ci_settings``, ``speed``, ``failures``: see
+    :func:`odtrack_eval.report.documents.evaluation_to_dict`)."""
     if evaluation.protocol.kind == "multistart":
         from odtrack_eval.report import vot
 
         return vot.to_json(evaluation, tags=attributes, sequences=per_sequence)
     from odtrack_eval.report import documents
 
-    return documents.to_json(evaluation, attributes=attributes, sequences=per_sequence, cis=cis,
-                             ci_settings=ci_settings, speed=speed, failures=failures)  # fmt: skip
+    return documents.to_json(evaluation, attributes=attributes, sequences=per_sequence, **parts)
 
 
 def write_report(
