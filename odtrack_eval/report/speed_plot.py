@@ -2,9 +2,10 @@
 per tracker, marker area by parameter count where it is known.
 
 Parameter counts come, in this order, from the tracker's run manifest (the ``profile`` a run recorded), then
-from the tracker definition the manifest recorded (the count ``trackers info`` prints, where the implementation
-offers one: ODTrack), then from the published efficiency table (the ODTrack paper's Table 1, ``params_m``),
-matched by the tracker's exact name (folder, or the part before ``/``). Trackers without a finite speed (no
+from the count the run recorded for its definition's network (the number ``trackers info`` prints, where the
+implementation offers one: ODTrack; recorded when the run starts, so plotting never builds a model), then
+from the published efficiency table (the ODTrack paper's Table 1, ``params_m``), matched by the tracker's exact
+name (folder, or the part before ``/``). Trackers without a finite speed (no
 time files, or every time 0) are left out (the caller says which).
 Colours are the report's per-tracker colours, so a tracker looks the same as in the curves.
 """
@@ -67,8 +68,8 @@ def speed_points(
         params, source = None, ""
         if timing.parameters is not None:
             params, source = timing.parameters / 1e6, "profile"
-        elif (count := _definition_parameters(timing)) is not None:
-            params, source = count / 1e6, "definition"
+        elif timing.definition_parameters is not None:
+            params, source = timing.definition_parameters / 1e6, "definition"
         else:
             for name in (r.tracker, r.tracker.split("/")[0]):
                 if _canonical(name) in published:
@@ -76,17 +77,6 @@ def speed_points(
                     break
         points.append(SpeedPoint(r.tracker, r.speed.fps, r.scores()[key], params, source, r.tracker in baselines))
     return points, left_out
-
-
-def _definition_parameters(timing: Timing) -> int | None:
-    """The parameter count of the tracker definition a run manifest recorded (None: none, or not countable)."""
-    if not timing.implementation:
-        return None
-    from odtrack_eval.trackers.definition import TrackerDefinition
-    from odtrack_eval.trackers.registry import network_parameters
-
-    definition = TrackerDefinition("recorded", timing.implementation, dict(timing.factory_parameters))
-    return network_parameters(definition)
 
 
 def _area(params_m: float | None) -> float:

@@ -56,9 +56,8 @@ class Timing:
     baseline: bool = False
     #: The network's parameter count from the profile the run recorded (``odtrack-eval profile``), if any.
     parameters: int | None = None
-    #: The tracker definition the run recorded: its implementation and factory parameters ("" / () if none).
-    implementation: str = ""
-    factory_parameters: tuple[tuple[str, Any], ...] = ()
+    #: The parameter count of the network the run's definition builds, recorded by the run (``trackers info``'s).
+    definition_parameters: int | None = None
     #: Where this was read (None: no manifest).
     source: str | None = None
 
@@ -123,8 +122,11 @@ def timing_of(folder: Path) -> Timing:
         io_included=False if ours else None,  # (the runner times tracker calls only: runner.tasks)
         realtime=session.get("realtime") if isinstance(session.get("realtime"), Mapping) else None,
         baseline=bool(tracker.get("baseline", False)),
-        parameters=int(profile["parameters"]) if isinstance(profile.get("parameters"), int) else None,
-        implementation=str(tracker.get("implementation") or ""),
-        factory_parameters=tuple(sorted(parameters.items())),
+        parameters=_count(profile.get("parameters")),
+        definition_parameters=_count(session.get("network_parameters")),
         source=str(path),
     )
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None

@@ -28,6 +28,7 @@ from odtrack_eval.runner.tasks import BATCH_TIMING_PROTOCOL, SequenceFailure, Se
 from odtrack_eval.sequence import Dataset
 from odtrack_eval.system import device_model
 from odtrack_eval.trackers.definition import TrackerDefinition
+from odtrack_eval.trackers.registry import network_parameters
 
 BACKENDS = ("local", "ray")
 
@@ -227,6 +228,7 @@ def run_tracker(
                 "workers": config.workers,
                 "devices": list(config.devices),
                 "device_models": {d: device_model(d) for d in dict.fromkeys(config.devices)},
+                "network_parameters": network_parameters(definition),
                 "batch": config.batch,
                 **({"timing_protocol": BATCH_TIMING_PROTOCOL} if config.batch > 1 else {}),
                 **({"realtime": {"fps": config.realtime_fps, "latency_s": config.latency, "rule": REALTIME_RULE}}

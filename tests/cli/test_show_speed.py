@@ -113,7 +113,11 @@ def test_parameters_come_from_the_recorded_definition_not_a_name_prefix(tmp_path
         shutil.copytree(RESULTS["otb100"] / "SiamFC-3s", res / name)
         for f in sorted((res / name).glob("*.txt")):
             (f.parent / f"{f.stem}_time.txt").write_text("0.05\n" * len(f.read_text().splitlines()))
-    manifest = {"format": "odtrack-eval run manifest 1", "sessions": [{"status": "complete", "devices": ["cpu"]}],
+    from odtrack_eval.trackers.registry import network_parameters, resolve_tracker
+
+    recorded = network_parameters(resolve_tracker("odtrack-l384"))  # what `run` records when it starts
+    manifest = {"format": "odtrack-eval run manifest 1",
+                "sessions": [{"status": "complete", "devices": ["cpu"], "network_parameters": recorded}],
                 "tracker": {"name": "odtrack-l384", "implementation": "odtrack_eval.trackers.odtrack:odtrack_l384",
                             "parameters": {"precision": "fp32"}}}  # fmt: skip
     (res / "odtrack-large" / "run_manifest.json").write_text(json.dumps(manifest))

@@ -47,6 +47,10 @@ def test_a_saved_profile_goes_into_the_manifest_of_a_later_run(profiles: Path, t
     report = run_tracker(definition, ds, RunConfig(tmp_path / "results", progress=False))
     session = json.loads(report.manifest_path.read_text())["sessions"][-1]
     assert session["profile"] == record
+    from odtrack_eval.trackers.odtrack.config import get_config
+    from odtrack_eval.trackers.odtrack.model import parameter_counts
+
+    assert session["network_parameters"] == parameter_counts(get_config("odtrack-test"))["total"]
     assert session["device_models"]["cpu"]  # the processor's name
 
 
