@@ -119,6 +119,6 @@ def entry_name(tracker: str) -> str:
 
 
 def decimal(value: float) -> str:
-    """A number as plain decimals (``29.97``, ``0.00001``, ``30``): no exponent, for names and folders."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "0") or value == 0 else repr(value)
+    """A number as plain decimals to 6 places (``29.97``, ``0.001``, ``30``): no exponent, for names and folders
+    (finer than the microsecond clock is the same run)."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")

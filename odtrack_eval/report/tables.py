@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Collection
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -166,7 +167,7 @@ def ope_table(
     columns: SequenceABC[Column] | None = None,
     fps: bool = False,
     spread: bool = True,
-    baselines: SequenceABC[str] | set[str] | None = None,
+    baselines: Collection[str] | None = None,
 ) -> Table:
     """Leaderboard sorted by the protocol's first score (AUC, or AO). ``columns`` default to the
     protocol's scores; ``fps`` adds the speed column (from the ``_time.txt`` files) when at least one
