@@ -20,13 +20,12 @@ def list_trackers(
     trackers_dir: Annotated[list[Path] | None, typer.Option("--trackers-dir", help=_DIRS_HELP)] = None,
 ) -> None:
     """Every tracker name, where it is defined and its description (nothing is imported or built)."""
-    from odtrack_eval.trackers.definition import load_definition
     from odtrack_eval.trackers.registry import TrackerRegistry
 
     registry = TrackerRegistry(trackers_dir or [])
-    files = registry.definition_files()
+    definitions = registry.definitions()
     for name, where in registry.available().items():
-        description = load_definition(files[name]).description if name in files else ""
+        description = definitions[name].description if name in definitions else ""
         typer.echo(f"{name}\n    {description or '(no description)'}\n    {where}")
 
 

@@ -49,21 +49,12 @@ def timings(evaluation: Evaluation, results_dir: str | Path | None) -> dict[str,
 def registry_baselines() -> set[str]:
     """The names, and results-folder names, of the tracker definitions marked ``baseline = true``."""
     try:
-        from odtrack_eval.trackers.definition import load_definition
         from odtrack_eval.trackers.registry import TrackerRegistry
 
-        files = TrackerRegistry().definition_files()
+        definitions = TrackerRegistry().definitions()
     except Exception:  # (a broken user definition must not stop a table)
         return set()
-    out: set[str] = set()
-    for path in files.values():
-        try:
-            d = load_definition(path)
-        except Exception:
-            continue
-        if d.baseline:
-            out |= {d.name, d.results_tracker}
-    return out
+    return {name for d in definitions.values() if d.baseline for name in (d.name, d.results_tracker)}
 
 
 def baseline_trackers(evaluation: Evaluation, found: dict[str, Timing] | None = None) -> set[str]:

@@ -51,9 +51,9 @@ def user_dirs() -> list[Path]:
     return dirs
 
 
-def _scan_dir(folder: Path) -> dict[str, Path]:
-    """Map tracker name -> definition file for every ``*.toml`` in ``folder`` (not recursive)."""
-    found: dict[str, Path] = {}
+def _scan_dir(folder: Path) -> dict[str, TrackerDefinition]:
+    """Map tracker name -> its definition for every ``*.toml`` in ``folder`` (not recursive)."""
+    found: dict[str, TrackerDefinition] = {}
     if not folder.is_dir():
         return found
     for path in sorted(folder.glob("*.toml")):
@@ -61,11 +61,11 @@ def _scan_dir(folder: Path) -> dict[str, Path]:
         if definition.name in found:
             raise FormatError(
                 path,
-                f"tracker name {definition.name!r} is also defined in {found[definition.name]}",
+                f"tracker name {definition.name!r} is also defined in {found[definition.name].source}",
                 None,
                 "one definition file per tracker name in a folder",
             )
-        found[definition.name] = path
+        found[definition.name] = definition
     return found
 
 
@@ -83,13 +83,17 @@ class TrackerRegistry:
             self.dirs += user_dirs()
         self.dirs.append(shipped_dir())
 
+    def definitions(self) -> dict[str, TrackerDefinition]:
+        """Name -> definition for all definition files (each read once), earlier folders shadowing later ones."""
+        found: dict[str, TrackerDefinition] = {}
+        for folder in self.dirs:
+            for name, definition in _scan_dir(folder).items():
+                found.setdefault(name, definition)
+        return found
+
     def definition_files(self) -> dict[str, Path]:
         """Name -> file for all definition files, earlier folders shadowing later ones."""
-        files: dict[str, Path] = {}
-        for folder in self.dirs:
-            for name, path in _scan_dir(folder).items():
-                files.setdefault(name, path)
-        return files
+        return {name: Path(d.source) for name, d in self.definitions().items()}
 
     def available(self) -> dict[str, str]:
         """Name -> where it comes from (definition file or entry point), without importing anything."""
@@ -105,13 +109,13 @@ class TrackerRegistry:
             if not candidate.is_file():
                 raise FormatError(candidate, "file not found", expected="a tracker definition (.toml)")
             return load_definition(candidate)
-        files = self.definition_files()
-        if name in files:
-            return load_definition(files[name])
+        found = self.definitions()
+        if name in found:
+            return found[name]
         entry_points = _entry_points()
         if name in entry_points:
             return _definition_from_entry_point(entry_points[name])
-        raise UnknownNameError("tracker", name, sorted({*files, *entry_points}))
+        raise UnknownNameError("tracker", name, sorted({*found, *entry_points}))
 
 
 def _definition_from_entry_point(ep: metadata.EntryPoint) -> TrackerDefinition:
