@@ -17,7 +17,7 @@ Timed, each as a whole process (what a user types), in alternation:
 
 * got10k: ``python benchmarks/got10k_way.py ANNOS RESULTS`` (np.loadtxt + rect_iou per sequence);
 * cold: ``odtrack-eval evaluate -d lasot --root ANNOS -r RESULTS -f json`` with an empty cache folder
-  (no cached evaluations, no cached annotations; numba's compiled kernels are on disk, as after
+  (no cached evaluations, no cached annotations; the kernel library is built, as after
   ``make install``);
 * rerun: the same command again on the same cache folder.
 
@@ -176,11 +176,11 @@ def main() -> None:
     print(f"result set: {len(sizes)} trackers x 280 LaSOT sequences, {total / 1e6:.0f} MB "
           + ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in sizes.items()))  # fmt: skip
     env = {**os.environ}
-    env.pop("ODTRACK_EVAL_JIT", None)
+    env.pop("ODTRACK_EVAL_KERNELS", None)
     # Python's bytecode cache as a user has it (some sandboxes set PYTHONDONTWRITEBYTECODE, which makes every
     # run compile the package's sources again).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    # Warm-up (not timed): numba compiles the kernels into its on-disk cache once, as `doctor --fix` does.
+    # Warm-up (not timed): the kernel library is built once (where it is not yet), as `doctor --fix` does.
     env["ODTRACK_EVAL_CACHE"] = str(work / "warmup")
     _run(_ours(annos, results), env)
     got10k_cmd = [sys.executable, str(HERE / "got10k_way.py"), str(annos), str(results)]

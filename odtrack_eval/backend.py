@@ -1,50 +1,66 @@
-"""Which implementation runs the hot loops: the numpy reference or the compiled (numba) kernels.
+"""Which implementation runs the hot loops: the numpy reference or the compiled C kernels.
 
-Every compiled kernel accelerates a numpy definition that sits beside it (``textio/reference.py``
-and ``textio/kernel.py``, ``results/validation.py`` and ``results/screen_kernel.py``,
-``metrics/scoring.py`` and ``metrics/scoring_kernel.py``) and gives the same bits; the tests check
-each pair. So the choice changes speed, never numbers. It is made once per piece of work (one
-evaluation, one dataset load) by :func:`choose_backend` and passed down as a :class:`Backend`;
-nothing below reads the environment.
+Every compiled kernel accelerates a numpy definition that sits beside it and gives the same bits
+(``textio/reference.py`` and ``textio/kernel.c``, ``results/validation.py`` and
+``results/screen_kernel.c``, ``metrics/scoring.py`` and ``metrics/scoring_kernel.c``; each ``.c`` has a
+``.py`` of the same name that calls it through :mod:`ctypes`); the tests check each pair. So the choice
+changes speed, never numbers. It is made once per piece of work (one evaluation, one dataset load) by
+:func:`choose_backend` and passed down as a :class:`Backend`; nothing below reads the environment.
 
-Why not always compiled: importing numba and loading the compiled code costs ~0.35 s once per
-process, which only pays off for large inputs: numpy's text parser reads ~12 MB/s, so from a few
-MB (a LaSOT tracker's 10-50 MB of results, not one OTB tracker's ~1.5 MB). By default
-(``ODTRACK_EVAL_JIT`` unset or ``auto``) the kernels run from :data:`MIN_BYTES` of work on, or
-whenever this process has loaded them already; ``ODTRACK_EVAL_JIT=1`` forces them and ``=0`` turns
-them off.
+The C sources are compiled together, once, with the machine's C compiler (``$CC``, else ``cc``) into
+one shared library named by the digest of the sources, the flags and the platform, so a changed
+source is never served by an old build (:func:`kernel_library`). It is kept beside the package in
+``_kernels/`` (or, where that is not writable, in ``$XDG_CACHE_HOME/odtrack-eval/kernels``);
+``odtrack-eval doctor --fix`` builds it after an install. Loading it costs a few milliseconds (it was
+~0.45 s per process with numba, the previous compiler, which is why small inputs then stayed on numpy).
+Calls through ctypes release the GIL, so threads run kernels side by side.
 
-numba compiles each kernel on first use (about a second) and keeps the machine code in its
-on-disk cache (``__pycache__`` beside the kernel, or ``$NUMBA_CACHE_DIR``), so later processes
-only load it (``odtrack-eval doctor --fix`` compiles them after an install).
+By default (``ODTRACK_EVAL_KERNELS`` unset or ``auto``) the kernels run whenever the library is built,
+and work from :data:`MIN_BYTES` on builds it (about a second, once); ``=1`` always builds and uses
+them, ``=0`` turns them off. Without a C compiler evaluation runs on numpy: slower, same numbers.
 """
 
 from __future__ import annotations
 
+import ctypes
 import enum
 import importlib
-import importlib.util
 import os
+import platform
+import shlex
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 
-from odtrack_eval.hashing import check_unchanged
-from odtrack_eval.system import gc_paused
+import numpy as np
 
-ENV_VAR = "ODTRACK_EVAL_JIT"
+from odtrack_eval.hashing import KeyBuilder, check_unchanged
 
-#: The kernel modules, each beside the numpy code it must equal.
+ENV_VAR = "ODTRACK_EVAL_KERNELS"
+
+#: The kernel modules, each beside the numpy code it must equal; each wraps the ``.c`` of its name.
 KERNEL_MODULES = (
     "odtrack_eval.textio.kernel",
     "odtrack_eval.results.screen_kernel",
     "odtrack_eval.metrics.scoring_kernel",
 )
 
-#: Work (bytes of text to parse, or of boxes to score) from which the kernels pay for numba's start-up.
+_PACKAGE = Path(__file__).resolve().parent
+#: The C sources, compiled together into one library.
+KERNEL_SOURCES = tuple(_PACKAGE.joinpath(*name.split(".")[1:]).with_suffix(".c") for name in KERNEL_MODULES)
+
+#: Floating point exactly as IEEE and numpy do it: no fused multiply-add, no reassociation. No
+#: ``-march=native``: a library kept in a shared home folder may be loaded on another CPU.
+CFLAGS = ("-O3", "-std=c99", "-fPIC", "-shared", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno")
+
+#: Work (bytes of text to parse, or of boxes to score) from which building the library (once) pays.
 MIN_BYTES = 4 << 20
 
 
@@ -59,34 +75,94 @@ class Backend(enum.Enum):
         return self is Backend.COMPILED
 
 
-def _import_numba() -> None:
-    """Import numba without its BLAS probe: ``numba.np.arraymath`` imports ``scipy.linalg`` at import
-    time (~0.17 s of a ~0.26 s import) only to know whether ``np.dot`` & co. can be compiled. The
-    kernels use no BLAS, so the probe is made to fail (numba then compiles everything but BLAS calls);
-    ``scipy.linalg`` stays importable afterwards. Where scipy.linalg is loaded already, nothing is saved
-    and numba is imported as usual."""
-    if "numba" in sys.modules or "scipy.linalg" in sys.modules:
-        return
-    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # `import scipy.linalg...` raises ImportError
+class KernelsUnavailable(RuntimeError):
+    """The kernel library cannot be built or loaded here (no C compiler, a failed build, no writable folder)."""
+
+
+def _compiler() -> list[str] | None:
+    """The C compiler command: ``$CC`` (words split as a shell would), else ``cc``, ``gcc`` or ``clang``."""
+    if os.environ.get("CC", "").strip():
+        return shlex.split(os.environ["CC"])
+    found = next((path for name in ("cc", "gcc", "clang") if (path := shutil.which(name))), None)
+    return [found] if found else None
+
+
+def library_name(compiler: list[str]) -> str:
+    """The file name of the library these sources, flags, compiler and platform build."""
+    key = KeyBuilder("kernel-library").text(" ".join(compiler)).text(" ".join(CFLAGS))
+    key.text(f"{sys.platform}-{platform.machine()}")
+    for source in KERNEL_SOURCES:
+        key.text(source.name).raw(source.read_bytes())
+    return f"odtrack-eval-kernels-{key.hexdigest()[:24]}.so"
+
+
+def _library_folders() -> list[Path]:
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return [_PACKAGE / "_kernels", cache_home / "odtrack-eval" / "kernels"]
+
+
+def built_library() -> Path | None:
+    """The library file for the current sources, if it has been built (nothing is compiled here)."""
+    compiler = _compiler()
+    if compiler is None:
+        return None
+    name = library_name(compiler)
+    return next((folder / name for folder in _library_folders() if (folder / name).is_file()), None)
+
+
+def build_library() -> Path:
+    """Compile the kernels unless built already; the file appears whole (written aside, then renamed), so
+    processes building at once never load half a library. Raises :class:`KernelsUnavailable`."""
+    found = built_library()
+    if found is not None:
+        return found
+    compiler = _compiler()
+    if compiler is None:
+        raise KernelsUnavailable("no C compiler found (set CC, or install cc/gcc/clang)")
+    name = library_name(compiler)
+    for folder in _library_folders():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        except OSError:
+            continue
+        os.close(fd)
+        try:
+            command = [*compiler, *CFLAGS, "-o", temporary, *map(str, KERNEL_SOURCES), "-lm"]
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            except OSError as exc:
+                raise KernelsUnavailable(f"cannot run the C compiler {compiler[0]!r}: {exc}") from None
+            if done.returncode != 0:
+                tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
+                raise KernelsUnavailable(f"the C compiler failed ({' '.join(command)}):\n" + "\n".join(tail))
+            os.replace(temporary, folder / name)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)  # (our own temporary file)
+        return folder / name
+    raise KernelsUnavailable("no writable folder for the kernel library: " +
+                             ", ".join(str(f) for f in _library_folders()))  # fmt: skip
+
+
+@cache
+def kernel_library() -> ctypes.CDLL:
+    """The loaded kernel library (built first where needed). Raises :class:`KernelsUnavailable`."""
+    path = build_library()
     try:
-        import numba  # noqa: F401
-        import numba.np.arraymath  # noqa: F401  (the probe runs here, at the first compile otherwise)
-    finally:
-        del sys.modules["scipy.linalg"]
+        return ctypes.CDLL(str(path))
+    except OSError as exc:
+        raise KernelsUnavailable(f"cannot load {path}: {exc}") from None
 
 
 @cache
 def kernels_import_error() -> str | None:
-    """Why the kernels cannot be used (None when numba and every kernel module import; their
-    decorators also need a writable cache location)."""
+    """Why the kernels cannot be used (None when the library builds or is built, and every kernel module imports)."""
     try:
-        _import_numba()
-        import numba  # noqa: F401
-
         for name in KERNEL_MODULES:
             importlib.import_module(name)
-    except Exception as exc:  # ImportError, a numba that does not support this numpy/Python, no cache locator
-        return f"{exc.__class__.__name__}: {exc}"
+    except (KernelsUnavailable, ImportError, AttributeError) as exc:  # AttributeError: a symbol missing
+        return str(exc) if isinstance(exc, KernelsUnavailable) else f"{exc.__class__.__name__}: {exc}"
     return None
 
 
@@ -100,35 +176,34 @@ def _mode(environ: Mapping[str, str]) -> str:
 
 
 def kernels_loaded() -> bool:
-    """Whether this process has imported the kernels already (numba's start-up is paid)."""
-    return any(name in sys.modules for name in KERNEL_MODULES)
+    """Whether this process has loaded the kernels already."""
+    return bool(_LOADED)
 
 
 def choose_backend(work_bytes: int | None = None, environ: Mapping[str, str] | None = None) -> Backend:
     """The backend for a piece of work of ``work_bytes`` (None: size unknown or irrelevant).
 
-    Never compiled with ``ODTRACK_EVAL_JIT=0``; always with ``1`` (where the kernels import); by
-    default from :data:`MIN_BYTES` on or once loaded.
+    Never compiled with ``ODTRACK_EVAL_KERNELS=0``; always with ``1`` (where the library builds); by
+    default whenever the library is built, and from :data:`MIN_BYTES` on (building it) otherwise.
     """
     mode = _mode(os.environ if environ is None else environ)
     if mode == "off":
         return Backend.NUMPY
-    if mode == "auto" and work_bytes is not None and work_bytes < MIN_BYTES and not kernels_loaded():
+    if mode == "on" or kernels_loaded() or built_library() is not None:
+        return Backend.COMPILED
+    if work_bytes is not None and work_bytes < MIN_BYTES:
         return Backend.NUMPY
-    # Only whether numba is installed: importing it here would cost a run that parses nothing ~0.3 s.
-    return Backend.COMPILED if importlib.util.find_spec("numba") is not None else Backend.NUMPY
+    return Backend.COMPILED if _compiler() is not None else Backend.NUMPY
 
 
 def load_kernel(module: str) -> ModuleType | None:
     """Import a kernel module of :data:`KERNEL_MODULES`; None (and one warning) where it cannot be
-    imported, e.g. a numba that does not support this numpy, or no writable cache location. Callers
-    then run the numpy definition: slower, same numbers."""
+    imported, e.g. no C compiler or a failed build. Callers then run the numpy definition: slower,
+    same numbers."""
     kernel = _LOADED.get(module)
     if kernel is not None:
         return kernel
-    # One thread imports; the parsing threads that ask meanwhile wait for the whole module (sys.modules
-    # holds it from the start of its import, half initialized).
-    with _LOADING, gc_paused():  # importing numba creates ~10^5 lasting objects: no collection scans them
+    with _LOADING:  # one thread builds and imports; the others wait for the whole module
         if module in _LOADED:
             return _LOADED[module]
         error = kernels_import_error()
@@ -137,6 +212,7 @@ def load_kernel(module: str) -> ModuleType | None:
             return None
         kernel = importlib.import_module(module)
         check_unchanged(kernel.__file__)  # the code the cache keys of this process name (hashing.source_digest)
+        check_unchanged(Path(kernel.__file__).with_suffix(".c"))
         _LOADED[module] = kernel
     return kernel
 
@@ -153,14 +229,32 @@ def _warn_once(error: str) -> None:
 
 def backend_status(environ: Mapping[str, str] | None = None) -> str:
     """One line for ``odtrack-eval doctor``: which path evaluation takes, and why."""
-    error = kernels_import_error()
-    if error is not None:
-        return f"numpy path (the kernels do not import: {error}; same results, cold evaluation ~3x slower)"
-    import numba
-
     mode = _mode(os.environ if environ is None else environ)
     if mode == "off":
-        return f"numpy path ({ENV_VAR}=0; numba {numba.__version__} is installed)"
-    if mode == "on":
-        return f"compiled kernels (numba {numba.__version__}, {ENV_VAR}=1: for every input)"
-    return f"compiled kernels for inputs from {MIN_BYTES >> 20} MB, numpy below (numba {numba.__version__})"
+        return f"numpy path ({ENV_VAR}=0)"
+    built = built_library()
+    if built is None:
+        compiler = _compiler()
+        if compiler is None:
+            return "numpy path (no C compiler: set CC or install cc; same results, cold evaluation ~7x slower)"
+        return (f"compiled kernels, not built yet ({' '.join(compiler)} builds them at the first large "
+                "evaluation, or run `odtrack-eval doctor --fix`)")  # fmt: skip
+    error = kernels_import_error()
+    if error is not None:
+        return f"numpy path (the kernels do not load: {error}; same results, cold evaluation ~7x slower)"
+    return f"compiled kernels ({built})" + (f", {ENV_VAR}=1" if mode == "on" else "")
+
+
+def pointer(array: np.ndarray) -> int:
+    """The address of an array's first element, for a kernel's pointer argument (the caller keeps the array alive
+    and C-contiguous for the call)."""
+    return array.__array_interface__["data"][0]
+
+
+def float64_table(array: np.ndarray, ncols: int) -> np.ndarray:
+    """``array`` as a C-contiguous float64 ``(rows, ncols)`` table, as the kernels read it (copied only where it
+    is not one already)."""
+    table = np.ascontiguousarray(array, dtype=np.float64)
+    if table.ndim != 2 or table.shape[1] != ncols:
+        raise ValueError(f"expected a (rows, {ncols}) table, got shape {table.shape}")
+    return table

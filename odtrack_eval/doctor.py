@@ -13,7 +13,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from pathlib import Path
 
 CONTRIB = "opencv-contrib-python-headless"
 SHADOWING = ("opencv-python", "opencv-python-headless", "opencv-contrib-python")
@@ -102,15 +102,16 @@ def run_checks() -> list[Check]:
         )
     checks.append(vot)
     checks.append(_import_check("torch", "torch", False, "needed only by trackers that use it (ODTrack)"))
-    checks.append(jit_check())
+    checks.append(kernels_check())
     return checks
 
 
-def jit_check() -> Check:
-    """Which path evaluation takes: compiled kernels (numba) or numpy; same numbers, cold runs ~3x apart."""
-    from odtrack_eval.backend import backend_status, kernels_import_error
+def kernels_check() -> Check:
+    """Which path evaluation takes: the compiled C kernels or numpy; same numbers, cold runs ~7x apart."""
+    from odtrack_eval.backend import backend_status, built_library, kernels_import_error
 
-    return Check("numba", kernels_import_error() is None, f"evaluation uses {backend_status()}", False)
+    ok = built_library() is not None and kernels_import_error() is None
+    return Check("kernels", ok, f"evaluation uses {backend_status()}", False)
 
 
 def fix_opencv() -> int:
@@ -124,44 +125,16 @@ def fix_opencv() -> int:
     return subprocess.run([*py, "install", "--force-reinstall", "--no-deps", spec], check=False).returncode
 
 
-def compile_kernels() -> None:
-    """Compile the evaluation kernels (or load them from numba's cache) for the argument types real
-    evaluations pass, by running the real code paths on a small generated run under every OPE protocol.
+def compile_kernels() -> Path:
+    """Build the evaluation kernels' library for the current sources (nothing to do where it is built) and
+    load it, so the first evaluation after an install does not pay the compilation (~1 s).
 
-    ``odtrack-eval doctor --fix`` calls this after an install, so that the first evaluation does not
-    pay the seconds of compilation (numba compiles one version per layout and read-only flag).
+    Raises :class:`~odtrack_eval.backend.KernelsUnavailable` where it cannot be built or loaded.
     """
-    from pathlib import Path
+    from odtrack_eval.backend import KernelsUnavailable, build_library, kernels_import_error
 
-    import numpy as np
-
-    from odtrack_eval.backend import Backend
-    from odtrack_eval.metrics.ope import run_statistics
-    from odtrack_eval.metrics.truth import SequenceTruth
-    from odtrack_eval.protocols import PROTOCOLS
-    from odtrack_eval.results.validation import validate_run
-    from odtrack_eval.textio import parse_tables
-
-    compiled = Backend.COMPILED
-    rng = np.random.default_rng(0)
-    gts = [np.column_stack([rng.integers(1, 100, (30, 2)), rng.integers(5, 50, (30, 2))]).astype(float)
-           for _ in range(3)]  # fmt: skip
-    paths = [Path(f"s{i}.txt") for i in range(len(gts))]
-    texts = [("\n".join(",".join(repr(v) for v in row) for row in (gt + 1.5).tolist()) + "\n").encode() for gt in gts]
-    boxes = parse_tables(texts, paths, 4, "x,y,w,h", compiled)
-    parse_tables([b"0.01\n0.02\n"], paths[:1], None, "seconds per frame", compiled)
-    for truth_boxes in (gts, [_read_only(g) for g in gts]):  # freshly parsed, and shared from the memo
-        validate_run(boxes, truth_boxes, paths, compiled)
-        truths = [SequenceTruth(f"s{i}", g, cover=np.ones(30, dtype=np.int8), image_size=np.array([200.0, 200.0]))
-                  for i, g in enumerate(truth_boxes)]  # fmt: skip
-        for protocol in PROTOCOLS.values():
-            if protocol.kind == "one-pass":
-                for tag in ("otb", "lasot"):
-                    run_statistics(truths, [boxes], protocol.for_benchmark(tag), compiled)
-
-
-def _read_only(array: Any) -> Any:
-    """A read-only copy (ground truth shared from the annotation memo is read-only: numba compiles that apart)."""
-    out = array.copy()
-    out.flags.writeable = False
-    return out
+    path = build_library()
+    error = kernels_import_error()
+    if error is not None:
+        raise KernelsUnavailable(error)
+    return path

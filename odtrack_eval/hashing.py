@@ -94,7 +94,8 @@ _HASHED_SOURCES: dict[str, bytes] = {}
 
 @cache
 def source_digest(modules: tuple[str, ...]) -> str:
-    """Hash of the source files of ``modules`` (packages: every ``.py`` file in them), found without
+    """Hash of the source files of ``modules`` (packages: every ``.py`` and ``.c`` file in them; a module: its
+    file and a ``.c`` file of its name beside it), found without
     importing them: any change to the code that computes a cached value changes its keys.
 
     Call it when the code is imported (the result is kept for the process), so the keys name the code
@@ -107,7 +108,10 @@ def source_digest(modules: tuple[str, ...]) -> str:
         if spec is None or spec.origin is None:
             raise ModuleNotFoundError(name)
         origin = Path(spec.origin)
-        files = sorted(origin.parent.rglob("*.py")) if spec.submodule_search_locations else [origin]
+        if spec.submodule_search_locations:  # a package: its Python and C sources (the compiled kernels)
+            files = sorted(f for pattern in ("*.py", "*.c") for f in origin.parent.rglob(pattern))
+        else:
+            files = [origin, *([origin.with_suffix(".c")] if origin.with_suffix(".c").is_file() else [])]
         for file in files:
             digest = content_digest(file.read_bytes())
             _HASHED_SOURCES.setdefault(str(file.resolve()), digest)

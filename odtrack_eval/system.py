@@ -18,22 +18,15 @@ def usable_cpus() -> int:
 
 
 @contextlib.contextmanager
-def gc_paused(freeze: bool = True) -> Iterator[None]:
-    """Pause the cyclic garbage collector for a bounded piece of work that allocates many objects which
-    all stay alive (importing numba: ~250 collections, ~50 ms of a cold LaSOT evaluation; loading LaSOT's
-    annotations from the memo: ~10 of ~40 ms). Memory is still freed by reference counting throughout.
-
-    ``freeze``: then move everything alive into the collector's permanent generation, so that later
-    collections do not scan those objects again and again (for what lives as long as the process, such
-    as modules; not for data a long-lived caller may drop, whose reference cycles would never be freed).
-    """
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bounded piece of work that allocates many objects which all stay
+    alive (loading LaSOT's annotations from the memo: ~10 of ~40 ms). Memory is still freed by reference counting
+    throughout."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if freeze:
-            gc.freeze()
         if was_enabled:
             gc.enable()
 

@@ -17,7 +17,9 @@ def both_paths(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     from odtrack_eval.backend import ENV_VAR, Backend, choose_backend
 
     if request.param == "compiled":
-        pytest.importorskip("numba", reason="the compiled kernels need numba")
+        from tests._kernels import require_kernels
+
+        require_kernels()
     monkeypatch.setenv(ENV_VAR, "1" if request.param == "compiled" else "0")
     assert choose_backend(0) is (Backend.COMPILED if request.param == "compiled" else Backend.NUMPY)
     return request.param

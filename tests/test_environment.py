@@ -74,12 +74,15 @@ def test_doctor_fix_leaves_a_working_contrib_build_alone(monkeypatch: pytest.Mon
     assert exc.value.code in (0, None)
 
 
-def test_compile_kernels_runs_the_real_code_paths() -> None:
-    """What `doctor --fix` runs after an install (here the kernels load from numba's cache)."""
-    pytest.importorskip("numba")
+def test_compile_kernels_builds_the_library_of_the_current_sources() -> None:
+    """What `doctor --fix` runs after an install: the library of the current sources, which then loads."""
+    from odtrack_eval import backend
     from odtrack_eval.doctor import compile_kernels
+    from tests._kernels import require_kernels
 
-    compile_kernels()
+    require_kernels()
+    path = compile_kernels()
+    assert path == backend.built_library() and path.name == backend.library_name(backend._compiler())
 
 
 def test_unknown_names_list_a_readable_number_of_choices() -> None:

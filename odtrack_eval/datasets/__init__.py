@@ -104,7 +104,7 @@ def load_dataset(
         wanted = options.get("sequences", sequences)
         backend = choose_backend(spec.annotation_bytes(None if wanted is None else len(wanted)))
     store = resolve_store(cache)
-    with gc_paused(freeze=False):  # (tens of thousands of objects, all kept: ~10 ms of collections saved)
+    with gc_paused():  # (tens of thousands of objects, all kept: ~10 ms of collections saved)
         memo = None
         if store is not None:
             namespace = f"{spec.name}\0{_resolved(root)}\0{sorted(kwargs.items())!r}"

@@ -101,14 +101,9 @@ def test_lazy_group_help_imports_no_command_module(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("jit", "absent"),
-    [
-        ("0", HEAVY),  # the numpy path: nothing but numpy
-        # auto: numba (and scipy, which numba imports) may load, as the benchmark's annotation size decides
-        ("auto", ("pandas", "matplotlib", "torch")),
-    ],
+    "kernels", ["0", "auto", "1"]  # the numpy path, the default, the compiled kernels: none imports a heavy package
 )
-def test_evaluate_imports_only_what_it_needs(tmp_path: Path, jit: str, absent: tuple[str, ...]) -> None:
+def test_evaluate_imports_only_what_it_needs(tmp_path: Path, kernels: str) -> None:
     """A plain evaluation: numpy, and no plotting, data-frame or torch library."""
     import numpy as np
 
@@ -121,11 +116,11 @@ def test_evaluate_imports_only_what_it_needs(tmp_path: Path, jit: str, absent: t
     np.savetxt(results / "airplane-1.txt", gt, fmt="%d", delimiter=",")
     out = tmp_path / "modules.json"
     args = ["evaluate", "-d", "lasot", "--root", str(annos), "-r", str(results.parent), "-s", "airplane-1"]
-    proc = _run(_PROBE, *args, PROBE_OUT=str(out), ODTRACK_EVAL_JIT=jit)
+    proc = _run(_PROBE, *args, PROBE_OUT=str(out), ODTRACK_EVAL_KERNELS=kernels)
     assert "T  " in proc.stdout, proc.stderr
     imported = _top_level(set(json.loads(out.read_text())))
     assert "numpy" in imported
-    assert not imported & set(absent), sorted(imported & set(absent))
+    assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
 
 
 def _first_paragraph(text: str) -> str:

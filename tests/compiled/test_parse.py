@@ -15,7 +15,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("numba", reason="the compiled parser needs numba")
+from tests._kernels import require_kernels
+
+require_kernels()
 
 from odtrack_eval.errors import FormatError  # noqa: E402
 from odtrack_eval.textio import kernel  # noqa: E402

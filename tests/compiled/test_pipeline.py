@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +15,14 @@ from odtrack_eval.evaluation import evaluate_folder
 from odtrack_eval.metrics.preparation import METRICS
 from odtrack_eval.protocols import get_protocol
 from odtrack_eval.sequence import Dataset, Sequence
+from tests._kernels import require_kernels
 from tests._shared import require_shared
 from tests.compiled._equal import assert_same_bits
 
 
 @pytest.mark.parametrize("name", ["lasot", "otb100"])
 def test_real_evaluations_are_identical_on_both_backends(name: str, tmp_path: Path) -> None:
-    pytest.importorskip("numba", reason="the compiled kernels need numba")
+    require_kernels()
     from odtrack_eval.datasets import load_dataset
 
     root = require_shared("data", "real", name)
@@ -43,7 +43,7 @@ def test_real_evaluations_are_identical_on_both_backends(name: str, tmp_path: Pa
 
 
 def test_annotations_load_identically_on_both_backends() -> None:
-    pytest.importorskip("numba", reason="the compiled kernels need numba")
+    require_kernels()
     from odtrack_eval.datasets import load_dataset
 
     root = require_shared("data", "real", "lasot", "annotations")
@@ -57,17 +57,19 @@ def test_annotations_load_identically_on_both_backends() -> None:
 def test_backend_switch_and_status(monkeypatch: pytest.MonkeyPatch) -> None:
     env = {ENV_VAR: "0"}
     assert choose_backend(1 << 30, env) is Backend.NUMPY and "numpy path" in backend_status(env)
-    if backend_module.kernels_import_error() is not None:
-        pytest.skip("numba does not import here")
+    require_kernels()
     assert choose_backend(10, {ENV_VAR: "1"}) is Backend.COMPILED
-    assert "for every input" in backend_status({ENV_VAR: "1"})
-    # auto: by size, unless this process has loaded the kernels already
+    assert "ODTRACK_EVAL_KERNELS=1" in backend_status({ENV_VAR: "1"})
+    # auto: whenever the library is built (loading it costs milliseconds) ...
+    assert choose_backend(10, {}) is Backend.COMPILED and "compiled kernels (" in backend_status({})
+    # ... and by size before that (the build, ~1 s once, pays from MIN_BYTES on)
     monkeypatch.setattr(backend_module, "kernels_loaded", lambda: False)
-    assert "from 4 MB" in backend_status({})
+    monkeypatch.setattr(backend_module, "built_library", lambda: None)
+    assert "not built yet" in backend_status({})
     assert choose_backend(MIN_BYTES - 1, {}) is Backend.NUMPY
     assert choose_backend(MIN_BYTES, {}) is Backend.COMPILED and choose_backend(None, {}) is Backend.COMPILED
-    monkeypatch.setattr(backend_module, "kernels_loaded", lambda: True)
-    assert choose_backend(10, {}) is Backend.COMPILED
+    monkeypatch.setattr(backend_module, "_compiler", lambda: None)
+    assert choose_backend(MIN_BYTES, {}) is Backend.NUMPY and "no C compiler" in backend_status({})
 
 
 @pytest.mark.parametrize(
@@ -90,29 +92,65 @@ def test_a_subset_is_estimated_by_its_share_of_the_annotations(name: str, shippe
     assert spec.annotation_bytes(10) == full * 10 // total
 
 
-def test_small_evaluations_never_start_numba(tmp_path: Path) -> None:
-    """numba's start-up (~0.3 s) would make a small evaluation slower, so it is not imported for one."""
+def test_a_small_evaluation_on_a_fresh_install_does_not_build_the_kernels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building the library (~1 s) would make a small first evaluation slower: it runs on numpy instead."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(backend_module, "_LOADED", {})
+    monkeypatch.setattr(backend_module, "built_library", lambda: None)
+    monkeypatch.setattr(backend_module, "build_library", lambda: pytest.fail("built the kernels for a small input"))
     (tmp_path / "res" / "trk").mkdir(parents=True)
     (tmp_path / "res" / "trk" / "a.txt").write_text("10,10,20,20\n" * 50)
-    code = (
-        "import sys, numpy as np\n"
-        "from odtrack_eval.evaluation import evaluate_folder\n"
-        "from odtrack_eval.protocols import get_protocol\n"
-        "from odtrack_eval.sequence import Dataset, Sequence\n"
-        "ds = Dataset('toy', 'otb', [Sequence('a', np.array([[10.0, 10, 20, 20]] * 50))])\n"
-        f"ev = evaluate_folder(ds, {str(tmp_path / 'res')!r}, get_protocol('odtrack'), cache={str(tmp_path / 'c')!r})\n"
-        "assert ev.results and not ev.errors\n"
-        "print('numba' in sys.modules)\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False", out.stdout + out.stderr
+    ds = Dataset("toy", "otb", [Sequence("a", np.array([[10.0, 10, 20, 20]] * 50))])
+    ev = evaluate_folder(ds, tmp_path / "res", get_protocol("odtrack"), cache=tmp_path / "c")
+    assert ev.results and not ev.errors and ev.backend is Backend.NUMPY
+
+
+def _sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extra: str = "") -> Path:
+    """Copies of the kernel sources (``extra`` appended to the first) built into a folder of the test's own."""
+    folder = tmp_path / "src"
+    folder.mkdir(exist_ok=True)
+    copies = []
+    for i, source in enumerate(backend_module.KERNEL_SOURCES):
+        copy = folder / source.name
+        copy.write_text(source.read_text() + (extra if i == 0 else ""))
+        copies.append(copy)
+    monkeypatch.setattr(backend_module, "KERNEL_SOURCES", tuple(copies))
+    monkeypatch.setattr(backend_module, "_library_folders", lambda: [tmp_path / "lib"])
+    return tmp_path / "lib"
+
+
+def test_the_library_is_named_by_its_sources_and_built_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A changed source is never served by an old build; a build leaves one finished file and nothing else."""
+    require_kernels()
+    lib = _sources(tmp_path, monkeypatch)
+    assert backend_module.built_library() is None
+    first = backend_module.build_library()
+    assert first.parent == lib and [p.name for p in lib.iterdir()] == [first.name]
+    assert backend_module.built_library() == first and backend_module.build_library() == first  # built once
+    _sources(tmp_path, monkeypatch, extra="\n/* changed */\n")
+    assert backend_module.built_library() is None
+    second = backend_module.build_library()
+    assert second != first and sorted(p.name for p in lib.iterdir()) == sorted([first.name, second.name])
+
+
+def test_a_failing_build_says_why_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_kernels()
+    lib = _sources(tmp_path, monkeypatch, extra="\nthis is not C;\n")
+    with pytest.raises(backend_module.KernelsUnavailable, match="the C compiler failed"):
+        backend_module.build_library()
+    assert list(lib.iterdir()) == []
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    with pytest.raises(backend_module.KernelsUnavailable, match="cannot run the C compiler"):
+        backend_module.build_library()
+    assert list(lib.iterdir()) == []
 
 
 def test_threads_asking_for_the_kernels_while_they_import_wait_for_them() -> None:
     """The reading threads parse as files arrive: one that asks while another imports the kernels must
     get the whole module, not the half-initialized one sys.modules holds during the import."""
-    pytest.importorskip("numba", reason="the compiled kernels need numba")
+    require_kernels()
     code = (
         "import threading, time\n"
         "from odtrack_eval.backend import Backend\n"
@@ -134,13 +172,14 @@ def test_threads_asking_for_the_kernels_while_they_import_wait_for_them() -> Non
 
 
 def test_kernels_that_do_not_import_fall_back_to_numpy(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A numba that fails to import (or cannot cache) must leave evaluation working, on numpy."""
+    """Kernels that cannot be built or loaded (no compiler, a failed build) must leave evaluation working, on numpy."""
     for name in backend_module.KERNEL_MODULES:
         monkeypatch.delitem(sys.modules, name, raising=False)
     monkeypatch.setattr(backend_module, "_LOADED", {})
-    monkeypatch.setattr(backend_module, "kernels_import_error", lambda: "ImportError: numba needs numpy < 3")
+    monkeypatch.setattr(backend_module, "kernels_import_error", lambda: "the C compiler failed")
     monkeypatch.setattr(backend_module, "_warn_once", lambda error: None)
-    assert "do not import" in backend_status({})
+    monkeypatch.setattr(backend_module, "built_library", lambda: Path("k.so"))
+    assert "do not load: the C compiler failed" in backend_status({})
     gt = np.array([[10.0, 10, 20, 20]] * 5)
     (tmp_path / "r" / "trk").mkdir(parents=True)
     (tmp_path / "r" / "trk" / "a.txt").write_text("10,10,20,20\n" * 4 + "12,10,20,20\n")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("numba", reason="the compiled kernels need numba")
+from tests._kernels import require_kernels
+
+require_kernels()
 
 from odtrack_eval.errors import ResultsError  # noqa: E402
 from odtrack_eval.metrics import scoring  # noqa: E402
@@ -117,8 +119,8 @@ def test_threshold_counts_at_and_next_to_every_grid_point(grid_name):
     assert mode != scoring.GRID_BISECT  # every protocol grid takes an exact shortcut ...
     for inclusive in (False, True):
         want = np.searchsorted(grid, values, side="right" if inclusive else "left")
-        got = [kernel._rank(padded, mode, scale, float(v), inclusive) for v in values]
+        got = [kernel.rank(padded, mode, scale, float(v), inclusive) for v in values]
         np.testing.assert_array_equal(got, want)
         # ... and the bisection fallback (for other grids) counts the same
-        got = [kernel._rank(padded, scoring.GRID_BISECT, 1.0, float(v), inclusive) for v in values]
+        got = [kernel.rank(padded, scoring.GRID_BISECT, 1.0, float(v), inclusive) for v in values]
         np.testing.assert_array_equal(got, want)

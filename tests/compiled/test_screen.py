@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("numba", reason="the compiled kernels need numba")
+from tests._kernels import require_kernels
+
+require_kernels()
 
 from odtrack_eval.backend import Backend  # noqa: E402
 from odtrack_eval.results import validation  # noqa: E402

@@ -85,7 +85,9 @@ def test_unusual_but_valid_files_parse_like_parse_table(tmp_path, both_paths):
 def test_clean_files_never_reach_the_reference_parser_on_the_compiled_backend(tmp_path, monkeypatch):
     """Speed guard: what trackers write (comma/tab/space separated numbers, CRLF, blank lines) is parsed
     by the compiled parser; the slow reference parser is only for files it cannot vouch for."""
-    pytest.importorskip("numba", reason="the compiled parser needs numba")
+    from tests._kernels import require_kernels
+
+    require_kernels()
     import odtrack_eval.textio as textio
 
     def slow(*args, **kwargs):
