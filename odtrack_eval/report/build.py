@@ -21,6 +21,7 @@ from odtrack_eval.report import html as html_report
 from odtrack_eval.report.compare import CI_RESAMPLES
 from odtrack_eval.report.files import write_text
 from odtrack_eval.report.inspection import inspection_markdown, inspection_text
+from odtrack_eval.report.outputs import DEFAULT_TIMELINES
 from odtrack_eval.report.published import (
     PAPER_TABLES,
     load_published,
@@ -29,7 +30,6 @@ from odtrack_eval.report.published import (
     reproduce_rows,
     reproduce_text,
 )
-from odtrack_eval.report.sequences import DEFAULT_TIMELINES
 from odtrack_eval.results import discover_trackers
 from odtrack_eval.results.inspection import Inspection
 from odtrack_eval.results.manifests import read_manifest

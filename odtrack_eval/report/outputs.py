@@ -9,9 +9,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from odtrack_eval.report.sequences import DEFAULT_TIMELINES
 from odtrack_eval.report.tables import Table
 from odtrack_eval.store import ArrayStore
+
+#: How many sequences of a one-pass report get a timeline (the ones where the trackers disagree most).
+DEFAULT_TIMELINES = 30
 
 __all__ = ["evaluation_json", "evaluation_tables", "write_report"]
 

@@ -35,14 +35,13 @@ from odtrack_eval.frame_results import FailureAnalysis, SequenceFrames
 from odtrack_eval.metrics.failures import Failure
 from odtrack_eval.report import plots
 from odtrack_eval.report.files import write_text
+from odtrack_eval.report.outputs import DEFAULT_TIMELINES
 from odtrack_eval.report.tables import Table
 from odtrack_eval.report.timeline import timeline_plot
 from odtrack_eval.store import ArrayStore
 
-__all__ = ["DEFAULT_TIMELINES", "SORT_SCRIPT", "sequence_file", "timeline_order", "write_sequence_pages"]
+__all__ = ["SORT_SCRIPT", "sequence_file", "timeline_order", "write_sequence_pages"]
 
-#: How many sequences get a timeline by default.
-DEFAULT_TIMELINES = 30
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 #: Sorts every ``table.sortable`` on a click on a header: numbers by ``data-v`` (empty last), text otherwise;

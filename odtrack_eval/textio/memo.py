@@ -162,20 +162,18 @@ class ParseMemo:
         if not self._used or (not self.misses and statuses == self._recorded):
             return
         keys = list(self._used)
-        tables = [self._used[k].reshape(-1) for k in keys]
-        kinds = [_smallest_exact_type(t) for t in tables]
+        lengths = np.array([self._used[k].size for k in keys], dtype=np.int64)
+        joined = np.concatenate([np.zeros(0)] + [self._used[k].reshape(-1) for k in keys])
+        kinds = _smallest_exact_types(joined, lengths)
         digests = np.frombuffer(b"".join(k[0] for k in keys), dtype=np.uint8).reshape(len(keys), _DIGEST)
-        by_type = list(zip(tables, kinds, strict=True))
-        values = [
-            np.concatenate([np.zeros(0, dtype)] + [t.astype(dtype) for t, k in by_type if k == i])
-            for i, dtype in enumerate(_STORED_TYPES)
-        ]
+        of_value = np.repeat(kinds, lengths)  # each value's table's type: a type's tables stay in key order
+        values = [joined[of_value == i].astype(dtype) for i, dtype in enumerate(_STORED_TYPES)]
         names = "\0".join(statuses).encode("utf-8", "surrogateescape")
         self.store.put(_KIND, self.key, [
             digests,
             np.array([k[1] for k in keys], dtype=np.int64),
             np.array([len(self._used[k]) for k in keys], dtype=np.int64),
-            np.array(kinds, dtype=np.int8),
+            kinds.astype(np.int8),
             *values,
             np.frombuffer(names, dtype=np.uint8),
             np.array([s for s, _ in statuses.values()], dtype=np.uint64).reshape(-1, 5),
@@ -187,19 +185,21 @@ class ParseMemo:
 _STORED_TYPES = (np.float64, np.int8, np.int16, np.int32)
 
 
-def _smallest_exact_type(values: np.ndarray) -> int:
-    """The index in :data:`_STORED_TYPES` of the first integer type ``values`` survive bit for bit (0: none)."""
-    if not len(values):
-        return 1
+def _smallest_exact_types(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """For the tables joined in ``values`` (``lengths`` values each), the index in :data:`_STORED_TYPES` of the
+    first integer type each survives bit for bit (0: none; an empty table: 1). Whole-array passes: one per
+    table cost ~50 ms on LaSOT's 840 files."""
     with np.errstate(invalid="ignore"):
-        if not (np.abs(values) < 2**31).all():  # (False for NaN)
-            return 0
-        as_int = values.astype(np.int32)
-        if not np.array_equal(as_int.astype(np.float64).view(np.uint64), values.view(np.uint64)):
-            return 0
-    low, high = int(as_int.min()), int(as_int.max())
-    for i, dtype in enumerate(_STORED_TYPES[1:], start=1):
-        info = np.iinfo(dtype)
-        if info.min <= low and high <= info.max:
-            return i
-    return 0
+        small = np.abs(values) < 2**31  # (False for NaN)
+        as_int = np.where(small, values, 0.0).astype(np.int32)
+    exact = small & (as_int.astype(np.float64).view(np.uint64) == values.view(np.uint64))  # (-0.0 is not 0)
+    kinds = np.ones(len(lengths), dtype=np.int64)
+    filled = np.flatnonzero(lengths)
+    if not len(filled):
+        return kinds
+    starts = (np.cumsum(lengths) - lengths)[filled]
+    all_exact = np.logical_and.reduceat(exact, starts)
+    low, high = np.minimum.reduceat(as_int, starts), np.maximum.reduceat(as_int, starts)
+    fits = [(info.min <= low) & (high <= info.max) for info in map(np.iinfo, _STORED_TYPES[1:])]
+    kinds[filled] = np.where(all_exact, np.select(fits, [1, 2, 3], default=0), 0)
+    return kinds

@@ -176,4 +176,6 @@ def test_tables_come_back_bit_for_bit_whatever_the_stored_type(tmp_path: Path) -
     warm = load_dataset("lasot", root, cache=store)
     for name in rows:
         assert warm[name].ground_truth.tobytes() == plain[name].ground_truth.tobytes(), name
-    assert [memo_module._smallest_exact_type(plain[n].ground_truth.reshape(-1)) for n in rows] == [1, 2, 3, 0, 0, 0]
+    tables = [plain[n].ground_truth.reshape(-1) for n in rows] + [np.zeros(0), np.array([-128.0, 127.0])]
+    kinds = memo_module._smallest_exact_types(np.concatenate(tables), np.array([len(t) for t in tables]))
+    assert kinds.tolist() == [1, 2, 3, 0, 0, 0, 1, 1]
