@@ -30,6 +30,29 @@ def content_digest(data: bytes | memoryview) -> bytes:
     return h.digest()
 
 
+#: A file whose modification or change time is this close to the moment it was looked at (or later) is
+#: never known by its status alone: file systems with coarse timestamps could hide a second write in the
+#: same tick (git's "racily clean" rule; two seconds is FAT's tick).
+RACY_SECONDS = 3.0
+
+Signature = tuple[int, ...]
+
+
+def file_signature(status: os.stat_result) -> Signature:
+    """What identifies a file's content without reading it: device, inode, size, mtime and ctime (ns).
+
+    Any write changes the change time, which no user call can set back, so an edited, replaced or
+    restored file has another signature (git's index rule)."""
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def settled(signature: Signature, before_ns: int, racy_seconds: float | None = None) -> bool:
+    """Whether a file of this signature was last changed well before ``before_ns`` (ns since the epoch), so
+    that the signature may stand for the content (``racy_seconds``: :data:`RACY_SECONDS` unless given)."""
+    margin = RACY_SECONDS if racy_seconds is None else racy_seconds
+    return max(signature[3], signature[4]) < before_ns - int(margin * 1e9)
+
+
 def read_bytes(path: str | Path) -> bytes:
     """A whole file through ``os.read`` (one ``fstat`` and usually one ``read``).
 

@@ -8,16 +8,25 @@ the compiled parser release the GIL, so the files are spread over threads. Two w
   the page faults of fresh memory, ~40% of the time);
 * :func:`read_files`: the digests and what ``transform`` makes of each file's bytes in the same
   thread (the parser: the bytes are parsed while still in the CPU cache and never kept).
+
+Within one process a file is hashed once while it stays unchanged: each digest is kept with the file's
+status taken before the read (:func:`~odtrack_eval.hashing.file_signature`), and a later look at a file
+whose status is the same takes it without reading (a report looks at every result file three times: for
+the evaluation, the inspection and the per-frame results). Files changed within
+:data:`~odtrack_eval.hashing.RACY_SECONDS` of the read are not kept, as in the annotation memo.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from odtrack_eval.errors import FormatError
-from odtrack_eval.hashing import content_digest, read_bytes
+from odtrack_eval.hashing import Signature, content_digest, file_signature, read_bytes, settled
 from odtrack_eval.parallel import map_threads
 
 __all__ = ["digest_files", "read_files"]
@@ -25,13 +34,46 @@ __all__ = ["digest_files", "read_files"]
 T = TypeVar("T")
 
 
-def _read(path: Path) -> bytes:
+#: path -> (status before the read, digest of the bytes read), for files this process has read.
+_KNOWN: dict[str, tuple[Signature, bytes]] = {}
+_KNOWN_LOCK = threading.Lock()
+
+
+def _read(path: Path) -> tuple[bytes, Signature | None]:
+    """The file's bytes and its status taken just before reading them (None where it cannot be kept)."""
     try:
-        return read_bytes(path)
+        signature = file_signature(os.stat(path))
+        return read_bytes(path), signature
     except IsADirectoryError:
         raise FormatError(path, "is a folder, not a result file") from None
     except OSError as exc:
         raise FormatError(path, f"cannot read the file ({exc.strerror or exc})") from None
+
+
+def _remember(path: Path, signature: Signature | None, digest: bytes) -> bytes:
+    if signature is not None and settled(signature, time.time_ns()):
+        with _KNOWN_LOCK:
+            _KNOWN[os.fspath(path)] = (signature, digest)
+    return digest
+
+
+def _known_digest(path: Path) -> bytes | None:
+    """The digest of ``path`` if this process read it and its status is still the one taken then."""
+    known = _KNOWN.get(os.fspath(path))
+    if known is None:
+        return None
+    try:
+        return known[1] if file_signature(os.stat(path)) == known[0] else None
+    except OSError:
+        return None  # (the read that follows names the problem)
+
+
+def _digest(path: Path) -> bytes:
+    known = _known_digest(path)
+    if known is not None:
+        return known
+    data, signature = _read(path)
+    return _remember(path, signature, content_digest(data))
 
 
 def digest_files(paths: Sequence[Path]) -> list[bytes]:
@@ -39,7 +81,7 @@ def digest_files(paths: Sequence[Path]) -> list[bytes]:
 
     Raises :class:`FormatError` naming the first unreadable file (in the order of ``paths``).
     """
-    return map_threads(lambda path: content_digest(_read(path)), paths, min_items=8)
+    return map_threads(_digest, paths, min_items=8)
 
 
 def read_files(
@@ -52,8 +94,8 @@ def read_files(
     """
 
     def one(index: int) -> tuple[object, bytes]:
-        data = _read(paths[index])
-        digest = content_digest(data)
+        data, signature = _read(paths[index])
+        digest = _remember(paths[index], signature, content_digest(data))
         return (data if transform is None else transform(data, index)), digest
 
     done = map_threads(one, range(len(paths)), min_items=8)

@@ -27,24 +27,22 @@ from pathlib import Path
 import numpy as np
 
 from odtrack_eval.backend import Backend
-from odtrack_eval.hashing import KeyBuilder, content_digest, source_digest
+from odtrack_eval.hashing import (
+    RACY_SECONDS,
+    KeyBuilder,
+    Signature,
+    content_digest,
+    file_signature,
+    settled,
+    source_digest,
+)
 from odtrack_eval.store import ArrayStore
 
 _KIND = "annotations"
 #: The code whose output the memo keeps (any change re-parses), hashed when this module is imported.
 _PARSER_MODULES = ("odtrack_eval.textio", "odtrack_eval.errors")
 _PARSER_KEY = source_digest(_PARSER_MODULES)
-#: Files whose modification or change time is this close to the load (or later) are read every time.
-RACY_SECONDS = 3.0
-
 _DIGEST = len(content_digest(b""))
-
-Signature = tuple[int, ...]
-
-
-def file_signature(status: os.stat_result) -> Signature:
-    """What identifies a file's content without reading it: device, inode, size, mtime and ctime (ns)."""
-    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 class ParseMemo:
@@ -153,11 +151,10 @@ class ParseMemo:
         """
         if not self.misses and self._seen.keys() == self._recorded.keys() and self._seen == self._recorded:
             return  # (the common rerun: every file found by its recorded status)
-        settled = self.started - int(RACY_SECONDS * 1e9)
         statuses = {  # (stored as unsigned 64-bit numbers: a time before 1970 is never recorded)
             name: seen
             for name, seen in self._seen.items()
-            if max(seen[0][3], seen[0][4]) < settled and all(0 <= v < 2**64 for v in seen[0])
+            if settled(seen[0], self.started, RACY_SECONDS) and all(0 <= v < 2**64 for v in seen[0])
         }
         if not self._used or (not self.misses and statuses == self._recorded):
             return

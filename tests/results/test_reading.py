@@ -48,3 +48,48 @@ def test_the_first_failing_transform_in_file_order_is_raised(tmp_path: Path) -> 
 
     with pytest.raises(ValueError, match="bad 13"):
         read_files(paths, fail_on_odd_tens)
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from odtrack_eval.results import reading
+
+    seen: list[str] = []
+    real = reading.read_bytes
+
+    def counting(path: object) -> bytes:
+        seen.append(Path(str(path)).name)
+        return real(path)
+
+    monkeypatch.setattr(reading, "read_bytes", counting)
+    return seen
+
+
+def test_an_unchanged_file_is_hashed_once_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report looks at each result file three times; a file whose status is unchanged is not read again,
+    and any write (even one that keeps the size) makes it read again."""
+    from odtrack_eval import hashing
+
+    monkeypatch.setattr(hashing, "RACY_SECONDS", 0.0)  # the files count as settled at once
+    paths = [tmp_path / f"f{i}.txt" for i in range(12)]
+    for i, p in enumerate(paths):
+        p.write_text(f"{i},1,2,3\n")
+    reads = _counting_reads(monkeypatch)
+    first = read_files(paths, lambda data, i: len(data))[1]
+    assert len(reads) == 12 and digest_files(paths) == first and len(reads) == 12  # (known: nothing read)
+    paths[3].write_text("9,1,2,3\n")  # same size, new content
+    again = digest_files(paths)
+    assert reads[12:] == ["f3.txt"] and again[3] != first[3] and again[:3] + again[4:] == first[:3] + first[4:]
+    assert again[3] == hashing.content_digest(b"9,1,2,3\n")
+
+
+def test_files_changed_just_before_they_are_read_are_read_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timestamps may be coarse: a file changed within RACY_SECONDS is never known by its status (git's rule)."""
+    paths = [tmp_path / f"f{i}.txt" for i in range(10)]
+    for p in paths:
+        p.write_text("1,2,3,4\n")
+    reads = _counting_reads(monkeypatch)
+    digest_files(paths)
+    digest_files(paths)
+    assert len(reads) == 20
