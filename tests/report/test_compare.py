@@ -184,3 +184,20 @@ def test_evaluate_ci_cli() -> None:
             assert lo < t[m] < hi
     text = CliRunner().invoke(app, args)
     assert "95% confidence intervals over the 100 sequences" in text.stdout and "AUC low" in text.stdout
+
+
+def test_a_seeded_interval_is_the_plain_bootstrap_whether_or_not_its_draws_were_made_before() -> None:
+    """The resampled indices of a seed are drawn once per process and shared by every score: each interval
+    must still be exactly the textbook percentile bootstrap of its own data."""
+
+    def plain(d: np.ndarray, seed: int, resamples: int, chunk: int = 2_000) -> tuple[float, float]:
+        rng = np.random.default_rng(seed)
+        means = np.concatenate([d[rng.integers(0, len(d), size=(min(chunk, resamples - s), len(d)))].mean(axis=1)
+                                for s in range(0, resamples, chunk)])  # fmt: skip
+        lo, hi = np.quantile(means, [0.025, 0.975])
+        return float(lo), float(hi)
+
+    rng = np.random.default_rng(1)
+    first, second = rng.random(37) * 100, rng.random(37) * 50  # same length: the second reuses the draws
+    for d in (first, second, first):
+        assert bootstrap_mean_ci(d, seed=13, resamples=4_500) == plain(d, 13, 4_500)
