@@ -8,8 +8,16 @@ from pathlib import Path
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so readers never see a half-written file."""
+    """Write ``data`` to ``path`` so readers never see a half-written file.
+
+    A file that already holds exactly ``data`` is left as it is: a report rerun rewrites hundreds of
+    unchanged pages and figures, and comparing costs a tenth of writing aside and renaming."""
     path = Path(path)
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return path
+    except OSError:  # (not there yet, or unreadable: written below)
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
