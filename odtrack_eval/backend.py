@@ -10,7 +10,7 @@ changes speed, never numbers. It is made once per piece of work (one evaluation,
 The C sources are compiled together, once, with the machine's C compiler (``$CC``, else ``cc``) into
 one shared library named by the digest of the sources, the flags and the platform, so a changed
 source is never served by an old build (:func:`kernel_library`). It is kept beside the package in
-``_kernels/`` (or, where that is not writable, in ``$XDG_CACHE_HOME/odtrack-eval/kernels``);
+``_kernels/`` (or, where that is not writable, in ``$XDG_CACHE_HOME/odtrack-eval-kernels``);
 ``odtrack-eval doctor --fix`` builds it after an install. Loading it costs a few milliseconds (it was
 ~0.45 s per process with numba, the previous compiler, which is why small inputs then stayed on numpy).
 Calls through ctypes release the GIL, so threads run kernels side by side.
@@ -80,25 +80,42 @@ class KernelsUnavailable(RuntimeError):
 
 
 def _compiler() -> list[str] | None:
-    """The C compiler command: ``$CC`` (words split as a shell would), else ``cc``, ``gcc`` or ``clang``."""
+    """The C compiler command: ``$CC`` (words split as a shell would), else ``cc``, ``gcc`` or ``clang``; None
+    where there is none (a ``$CC`` that names no program counts as none)."""
     if os.environ.get("CC", "").strip():
-        return shlex.split(os.environ["CC"])
+        words = shlex.split(os.environ["CC"])
+        return words if shutil.which(words[0]) else None
     found = next((path for name in ("cc", "gcc", "clang") if (path := shutil.which(name))), None)
     return [found] if found else None
 
 
-def library_name(compiler: list[str]) -> str:
+def _sources() -> list[tuple[str, bytes]]:
+    """(file name, bytes) of every kernel source, read once for both the library's name and its compilation, so
+    a library is named by exactly the bytes it was compiled from (a source saved meanwhile cannot slip in)."""
+    try:
+        return [(source.name, source.read_bytes()) for source in KERNEL_SOURCES]
+    except OSError as exc:
+        raise KernelsUnavailable(f"a kernel source is missing or unreadable ({exc})") from None
+
+
+def library_name(compiler: list[str], sources: list[tuple[str, bytes]] | None = None) -> str:
     """The file name of the library these sources, flags, compiler and platform build."""
     key = KeyBuilder("kernel-library").text(" ".join(compiler)).text(" ".join(CFLAGS))
     key.text(f"{sys.platform}-{platform.machine()}")
-    for source in KERNEL_SOURCES:
-        key.text(source.name).raw(source.read_bytes())
+    for name, data in _sources() if sources is None else sources:
+        key.text(name).raw(data)
     return f"odtrack-eval-kernels-{key.hexdigest()[:24]}.so"
 
 
 def _library_folders() -> list[Path]:
+    """Beside the package, else in the user's cache: beside the results cache, never inside it (the store
+    refuses a folder holding files that are not its own)."""
     cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return [_PACKAGE / "_kernels", cache_home / "odtrack-eval" / "kernels"]
+    return [_PACKAGE / "_kernels", cache_home / "odtrack-eval-kernels"]
+
+
+def _loadable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.R_OK)
 
 
 def built_library() -> Path | None:
@@ -106,40 +123,54 @@ def built_library() -> Path | None:
     compiler = _compiler()
     if compiler is None:
         return None
-    name = library_name(compiler)
-    return next((folder / name for folder in _library_folders() if (folder / name).is_file()), None)
+    try:
+        name = library_name(compiler)
+    except KernelsUnavailable:
+        return None
+    return next((folder / name for folder in _library_folders() if _loadable(folder / name)), None)
+
+
+#: Why this process's last build failed (shown by ``doctor``), or None.
+_build_error: str | None = None
 
 
 def build_library() -> Path:
-    """Compile the kernels unless built already; the file appears whole (written aside, then renamed), so
-    processes building at once never load half a library. Raises :class:`KernelsUnavailable`."""
-    found = built_library()
-    if found is not None:
-        return found
+    """Compile the kernels unless built already; the file appears whole (compiled in a folder of its own, then
+    renamed), so processes building at once never load half a library. Raises :class:`KernelsUnavailable`."""
+    global _build_error
     compiler = _compiler()
     if compiler is None:
         raise KernelsUnavailable("no C compiler found (set CC, or install cc/gcc/clang)")
-    name = library_name(compiler)
+    sources = _sources()
+    name = library_name(compiler, sources)
     for folder in _library_folders():
+        if _loadable(folder / name):
+            return folder / name
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+            work = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=folder))
         except OSError:
             continue
-        os.close(fd)
         try:
-            command = [*compiler, *CFLAGS, "-o", temporary, *map(str, KERNEL_SOURCES), "-lm"]
+            for source, data in sources:
+                (work / source).write_bytes(data)
+            command = [*compiler, *CFLAGS, "-o", str(work / name), *(str(work / s) for s, _ in sources), "-lm"]
             try:
                 done = subprocess.run(command, capture_output=True, text=True, timeout=300)
             except OSError as exc:
                 raise KernelsUnavailable(f"cannot run the C compiler {compiler[0]!r}: {exc}") from None
+            except subprocess.TimeoutExpired:
+                raise KernelsUnavailable(f"the C compiler ran for more than 300 s ({' '.join(command)})") from None
             if done.returncode != 0:
                 tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
                 raise KernelsUnavailable(f"the C compiler failed ({' '.join(command)}):\n" + "\n".join(tail))
-            os.replace(temporary, folder / name)
+            os.chmod(work / name, 0o755)  # loadable by every user, as installed files are
+            os.replace(work / name, folder / name)
+        except KernelsUnavailable as exc:
+            _build_error = str(exc)
+            raise
         finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)  # (our own temporary file)
+            shutil.rmtree(work, ignore_errors=True)  # (the build's own temporary folder)
         return folder / name
     raise KernelsUnavailable("no writable folder for the kernel library: " +
                              ", ".join(str(f) for f in _library_folders()))  # fmt: skip
@@ -167,7 +198,8 @@ def kernels_import_error() -> str | None:
 
 
 def _mode(environ: Mapping[str, str]) -> str:
-    value = environ.get(ENV_VAR, "auto").strip().lower()
+    # (ODTRACK_EVAL_JIT: its name while the kernels were numba's, still honoured)
+    value = (environ.get(ENV_VAR) or environ.get("ODTRACK_EVAL_JIT") or "auto").strip().lower()
     if value in ("0", "false", "no", "off"):
         return "off"
     if value in ("1", "true", "yes", "on"):
@@ -235,13 +267,15 @@ def backend_status(environ: Mapping[str, str] | None = None) -> str:
     built = built_library()
     if built is None:
         compiler = _compiler()
+        if _build_error is not None:
+            return f"numpy path (the kernels could not be built: {_build_error})"
         if compiler is None:
-            return "numpy path (no C compiler: set CC or install cc; same results, cold evaluation ~7x slower)"
+            return "numpy path (no C compiler: set CC or install cc; same results, a cold LaSOT evaluation ~10x slower)"
         return (f"compiled kernels, not built yet ({' '.join(compiler)} builds them at the first large "
                 "evaluation, or run `odtrack-eval doctor --fix`)")  # fmt: skip
     error = kernels_import_error()
     if error is not None:
-        return f"numpy path (the kernels do not load: {error}; same results, cold evaluation ~7x slower)"
+        return f"numpy path (the kernels do not load: {error}; same results, a cold LaSOT evaluation ~10x slower)"
     return f"compiled kernels ({built})" + (f", {ENV_VAR}=1" if mode == "on" else "")
 
 
@@ -251,10 +285,16 @@ def pointer(array: np.ndarray) -> int:
     return array.__array_interface__["data"][0]
 
 
+def c_array(array: np.ndarray, dtype: type) -> np.ndarray:
+    """``array`` as a C-contiguous, aligned array of ``dtype``, as the kernels read it (copied only where it is
+    not one already: a misaligned view would be undefined behaviour in C)."""
+    return np.require(array, dtype, ["C_CONTIGUOUS", "ALIGNED"])
+
+
 def float64_table(array: np.ndarray, ncols: int) -> np.ndarray:
-    """``array`` as a C-contiguous float64 ``(rows, ncols)`` table, as the kernels read it (copied only where it
-    is not one already)."""
-    table = np.ascontiguousarray(array, dtype=np.float64)
+    """``array`` as a C-contiguous, aligned float64 ``(rows, ncols)`` table, as the kernels read it (copied only
+    where it is not one already)."""
+    table = c_array(array, np.float64)
     if table.ndim != 2 or table.shape[1] != ncols:
         raise ValueError(f"expected a (rows, {ncols}) table, got shape {table.shape}")
     return table

@@ -107,7 +107,7 @@ def run_checks() -> list[Check]:
 
 
 def kernels_check() -> Check:
-    """Which path evaluation takes: the compiled C kernels or numpy; same numbers, cold runs ~7x apart."""
+    """Which path evaluation takes: the compiled C kernels or numpy; same numbers, cold runs ~10x apart."""
     from odtrack_eval.backend import backend_status, built_library, kernels_import_error
 
     ok = built_library() is not None and kernels_import_error() is None

@@ -13,7 +13,7 @@ import ctypes
 
 import numpy as np
 
-from odtrack_eval.backend import kernel_library, pointer
+from odtrack_eval.backend import c_array, kernel_library, pointer
 from odtrack_eval.metrics.preparation import DROP, FAIL, PASS, SCORED
 from odtrack_eval.metrics.scoring import GRID_BISECT, GRID_INTEGERS, GRID_UNIFORM, IOU_KINDS, NORM_KINDS
 
@@ -41,15 +41,15 @@ def _strided(table: np.ndarray, ncols: int) -> tuple[np.ndarray, int, int]:
     table = np.asarray(table, dtype=np.float64)
     if table.ndim != 2 or table.shape[1] != ncols:
         raise ValueError(f"expected a (rows, {ncols}) table, got shape {table.shape}")
-    if any(s % 8 for s in table.strides):
-        table = np.ascontiguousarray(table)
+    if any(s % 8 for s in table.strides) or not table.flags.aligned:
+        table = c_array(table, np.float64)
     return table, table.strides[0] // 8, table.strides[1] // 8
 
 
 def _typed(array: np.ndarray, dtype: type, what: str) -> np.ndarray:
     """``array`` as the kernel reads it; the outputs must already be so (they are written in place)."""
-    if array.dtype != dtype or not array.flags.c_contiguous:
-        raise TypeError(f"{what}: expected a C-contiguous {np.dtype(dtype)} array, got {array.dtype}")
+    if array.dtype != dtype or not array.flags.c_contiguous or not array.flags.aligned:
+        raise TypeError(f"{what}: expected a C-contiguous, aligned {np.dtype(dtype)} array, got {array.dtype}")
     return array
 
 
@@ -93,9 +93,9 @@ def score_frames(
         raise ValueError(f"frames {start}:{stop} of {len(pred)} predictions and {n} ground-truth rows")
     clip = len(bounds) > 0
     bounds, *bounds_strides = _strided(bounds, 2)
-    seq_index = np.ascontiguousarray(seq_index, dtype=np.int64)
-    codes = [np.ascontiguousarray(c, dtype=np.int8) for c in (code_s, code_p, code_n)]
-    grids = [np.ascontiguousarray(g, dtype=np.float64) for g in (grid_s, grid_p, grid_n)]
+    seq_index = c_array(seq_index, np.int64)
+    codes = [c_array(c, np.int8) for c in (code_s, code_p, code_n)]
+    grids = [c_array(g, np.float64) for g in (grid_s, grid_p, grid_n)]
     hists = [_typed(h, np.int64, "histogram") for h in (hist_s, hist_p, hist_n)]
     _typed(iou_sum, np.float64, "iou_sum")
     _typed(iou_count, np.int64, "iou_count")
@@ -124,5 +124,5 @@ _rank.restype = ctypes.c_int64
 def rank(grid: np.ndarray, mode: int, scale: float, v: float, inclusive: bool) -> int:
     """The kernel's threshold count of one non-NaN value: ``searchsorted(grid[:-2], v, "right" if inclusive else
     "left")`` for a grid as :func:`score_frames` takes it (thresholds + two NaN, mode, scale)."""
-    grid = np.ascontiguousarray(grid, dtype=np.float64)
+    grid = c_array(grid, np.float64)
     return int(_rank(pointer(grid), len(grid), mode, scale, v, int(inclusive)))

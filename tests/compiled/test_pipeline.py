@@ -141,10 +141,16 @@ def test_a_failing_build_says_why_and_leaves_nothing(tmp_path: Path, monkeypatch
     with pytest.raises(backend_module.KernelsUnavailable, match="the C compiler failed"):
         backend_module.build_library()
     assert list(lib.iterdir()) == []
-    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    broken = tmp_path / "broken-cc"  # a program that cannot be started
+    broken.write_text("#!/no/such/interpreter\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("CC", str(broken))
     with pytest.raises(backend_module.KernelsUnavailable, match="cannot run the C compiler"):
         backend_module.build_library()
     assert list(lib.iterdir()) == []
+    monkeypatch.setenv("CC", f"{tmp_path / 'no-such-compiler'} -O1")
+    with pytest.raises(backend_module.KernelsUnavailable, match="no C compiler found"):
+        backend_module.build_library()
 
 
 def test_threads_asking_for_the_kernels_while_they_import_wait_for_them() -> None:
@@ -186,3 +192,84 @@ def test_kernels_that_do_not_import_fall_back_to_numpy(monkeypatch: pytest.Monke
     ds = Dataset("toy", "otb", [Sequence("a", gt)])
     ev = evaluate_folder(ds, tmp_path / "r", get_protocol("odtrack"), backend=Backend.COMPILED, cache=False)
     assert ev.errors == {} and ev.results[0].scores()["auc"] > 90
+
+
+def test_the_user_cache_fallback_is_not_inside_the_results_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the package folder cannot be written, the library goes to the user cache, beside the results
+    store: inside it, the store would take it for a foreign file and stop caching."""
+    require_kernels()
+    import warnings
+
+    from odtrack_eval.store import ArrayStore, default_store_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("ODTRACK_EVAL_CACHE")
+    package, user = backend_module._library_folders()
+    assert package.parent == backend_module._PACKAGE and user.parent == tmp_path / "xdg"
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the package folder would be")
+    monkeypatch.setattr(backend_module, "_library_folders", lambda: [blocked, user])
+    built = backend_module.build_library()
+    assert built.parent == user and built.stat().st_mode & 0o755 == 0o755  # loadable by other users too
+    assert not built.is_relative_to(default_store_dir())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ArrayStore(default_store_dir()).put("test", "ab" * 32, [np.arange(3)])
+    assert ArrayStore(default_store_dir()).get("test", "ab" * 32)[0].tolist() == [0, 1, 2]
+
+
+def test_missing_sources_a_timeout_or_no_compiler_leave_evaluation_on_numpy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_kernels()
+    lib = _sources(tmp_path, monkeypatch)
+    monkeypatch.setattr(backend_module, "_build_error", None)
+
+    def too_slow(*args: object, **kwargs: object) -> None:
+        raise subprocess.TimeoutExpired("cc", 300)
+
+    monkeypatch.setattr(subprocess, "run", too_slow)
+    with pytest.raises(backend_module.KernelsUnavailable, match="more than 300 s"):
+        backend_module.build_library()
+    assert list(lib.iterdir()) == [] and "could not be built: the C compiler ran for" in backend_status({})
+    monkeypatch.undo()
+    monkeypatch.setattr(backend_module, "KERNEL_SOURCES", (tmp_path / "gone.c",))
+    assert backend_module.built_library() is None  # (not an exception: every default run asks)
+    with pytest.raises(backend_module.KernelsUnavailable, match="missing or unreadable"):
+        backend_module.build_library()
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    monkeypatch.setattr(backend_module, "kernels_loaded", lambda: False)  # (this test process has loaded them)
+    assert backend_module._compiler() is None and choose_backend(MIN_BYTES, {}) is Backend.NUMPY
+    assert choose_backend(MIN_BYTES, {"ODTRACK_EVAL_JIT": "0"}) is Backend.NUMPY  # (the variable's old name)
+
+
+def test_misaligned_and_strided_inputs_give_the_aligned_results() -> None:
+    """Views the kernels cannot read in place (misaligned, odd strides) are copied, never read as they are."""
+    require_kernels()
+    from odtrack_eval.metrics import scoring_kernel
+    from odtrack_eval.results import screen_kernel
+
+    rng = np.random.default_rng(3)
+    gt = np.column_stack([rng.integers(0, 100, (50, 2)), rng.integers(5, 40, (50, 2))]).astype(float)
+    boxes = gt + rng.normal(0, 3, gt.shape)
+    boxes[7, 2] = -1.0
+    raw = np.zeros(boxes.size * 8 + 1, dtype=np.uint8)
+    misaligned = np.frombuffer(raw.data, dtype=np.float64, count=boxes.size, offset=1).reshape(boxes.shape)
+    assert not misaligned.flags.aligned
+    misaligned[...] = boxes
+    assert screen_kernel.screen_file(misaligned, gt, 50) == screen_kernel.screen_file(boxes, gt, 50)
+    assert screen_kernel.screen_file(misaligned, gt, 50)[:2] == (True, 50)
+
+    def score(pred: np.ndarray) -> tuple[int, list[int]]:
+        grid = np.array([0.0, 0.25, 0.5, 0.75, 1.0, np.nan, np.nan])
+        hists = [np.zeros((1, 7), dtype=np.int64) for _ in range(3)]
+        codes = np.full(50, -1, dtype=np.int8)
+        first = scoring_kernel.score_frames(
+            pred, gt, np.zeros((0, 2)), np.zeros(50, dtype=np.int64), codes, codes, codes, 0, 0,
+            grid, 0, 1.0, True, grid, 0, 1.0, grid, 0, 1.0, 0, 50, *hists, np.zeros(1), np.zeros(1, dtype=np.int64),
+        )  # fmt: skip
+        return first, [int(v) for h in hists for v in h.ravel()]
+
+    assert score(misaligned) == score(boxes) == score(np.asfortranarray(boxes)) == score(boxes[::-1][::-1])

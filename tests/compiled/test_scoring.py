@@ -33,7 +33,7 @@ def _sequences(
     for i in range(n_seq):
         n = int(rng.integers(1, 400))
         gt = np.column_stack([rng.integers(0, 200, (n, 2)), rng.integers(1, 80, (n, 2))]).astype(np.float64)
-        kind = i % 4
+        kind = i % 5
         if kind == 0:  # integer boxes: exact ties at IoU thresholds and pixel thresholds
             pred = gt + rng.integers(-6, 7, gt.shape)
         elif kind == 1:  # sub-pixel floats (FMA or reordering would change the last bits)
@@ -41,9 +41,15 @@ def _sequences(
             gt = gt + rng.random(gt.shape)
         elif kind == 2:  # far off, and boxes beyond the image
             pred = gt + rng.normal(0, 60, gt.shape)
-        else:  # ties at IoU = 0.5 exactly: half-width shift
+        elif kind == 3:  # ties at IoU = 0.5 exactly: half-width shift
             pred = gt.copy()
             pred[:, 0] += gt[:, 2] / 3
+        else:  # IEEE extremes: overflow to inf, subnormals, signed zeros
+            pred = gt + rng.normal(0, 4, gt.shape)
+            extremes = [1e308, 5e-324, -0.0, 0.0, 2.2250738585072014e-308]
+            extremes += [] if rejects_bad else [np.inf, -np.inf, -1e308]
+            hit = rng.random(gt.shape) < 0.1
+            pred[hit] = rng.choice(extremes, size=int(hit.sum()))
         if rejects_bad:
             pred[:, 2:] = np.abs(pred[:, 2:])
         pred[rng.random(n) < 0.05, 2] = 0  # zero width

@@ -176,6 +176,9 @@ def test_tables_come_back_bit_for_bit_whatever_the_stored_type(tmp_path: Path) -
     warm = load_dataset("lasot", root, cache=store)
     for name in rows:
         assert warm[name].ground_truth.tobytes() == plain[name].ground_truth.tobytes(), name
-    tables = [plain[n].ground_truth.reshape(-1) for n in rows] + [np.zeros(0), np.array([-128.0, 127.0])]
+    edges = [np.zeros(0), np.array([-128.0, 127.0]), np.array([-129.0]), np.array([32767.0, -32768.0]),
+             np.array([32768.0]), np.array([2.0**31 - 1, -(2.0**31) + 1]), np.array([2.0**31]), np.array([-0.0]),
+             np.array([np.inf]), np.array([1.0, np.nan])]  # fmt: skip
+    tables = [plain[n].ground_truth.reshape(-1) for n in rows] + edges
     kinds = memo_module._smallest_exact_types(np.concatenate(tables), np.array([len(t) for t in tables]))
-    assert kinds.tolist() == [1, 2, 3, 0, 0, 0, 1, 1]
+    assert kinds.tolist() == [1, 2, 3, 0, 0, 0] + [1, 1, 2, 2, 3, 3, 0, 0, 0, 0]
