@@ -130,6 +130,18 @@ def built_library() -> Path | None:
     return next((folder / name for folder in _library_folders() if _loadable(folder / name)), None)
 
 
+def _drop_superseded(folder: Path, keep: str) -> None:
+    """Remove the libraries of earlier sources from the package's own folder (one package, one source set: they
+    can never be loaded again; a process that has one loaded keeps its mapping). The shared user-cache folder
+    is left alone: installs of other versions may use its libraries."""
+    for old in folder.glob("odtrack-eval-kernels-*.so"):
+        if old.name != keep:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+
+
 #: Why this process's last build failed (shown by ``doctor``), or None.
 _build_error: str | None = None
 
@@ -166,6 +178,8 @@ def build_library() -> Path:
                 raise KernelsUnavailable(f"the C compiler failed ({' '.join(command)}):\n" + "\n".join(tail))
             os.chmod(work / name, 0o755)  # loadable by every user, as installed files are
             os.replace(work / name, folder / name)
+            if folder == _PACKAGE / "_kernels":
+                _drop_superseded(folder, keep=name)
         except KernelsUnavailable as exc:
             _build_error = str(exc)
             raise

@@ -133,6 +133,14 @@ def test_the_library_is_named_by_its_sources_and_built_whole(tmp_path: Path, mon
     assert backend_module.built_library() is None
     second = backend_module.build_library()
     assert second != first and sorted(p.name for p in lib.iterdir()) == sorted([first.name, second.name])
+    # in the package's own folder a new build removes the libraries of earlier sources (and nothing else)
+    monkeypatch.setattr(backend_module, "_PACKAGE", tmp_path)
+    (tmp_path / "_kernels").mkdir()
+    (tmp_path / "_kernels" / first.name).write_bytes(first.read_bytes())
+    (tmp_path / "_kernels" / "notes.txt").write_text("not ours to remove")
+    monkeypatch.setattr(backend_module, "_library_folders", lambda: [tmp_path / "_kernels"])
+    third = backend_module.build_library()
+    assert sorted(p.name for p in third.parent.iterdir()) == sorted([second.name, "notes.txt"])
 
 
 def test_a_failing_build_says_why_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
