@@ -9,6 +9,7 @@ the dataset's own per-frame facts (absent, fully occluded, out of view).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -229,9 +230,9 @@ class FailureAnalysis:
     #: sequence -> tracker -> its failures (run 1), for per-sequence listings.
     spans: dict[str, dict[str, list[Failure]]]
 
-    @property
+    @functools.cached_property
     def per_sequence(self) -> dict[str, dict[str, int]]:
-        """sequence -> tracker -> number of failures (run 1)."""
+        """sequence -> tracker -> number of failures (run 1); built once (pages ask for it per sequence)."""
         return {seq: {t: len(f) for t, f in by.items()} for seq, by in self.spans.items()}
 
 
