@@ -10,6 +10,7 @@ from blake3 import blake3
 
 from odtrack_eval.errors import FormatError
 from odtrack_eval.results.reading import digest_files, read_files
+from tests._spy import count_reads
 
 
 def test_read_and_digest_match_sequential_reads(tmp_path: Path) -> None:
@@ -53,15 +54,7 @@ def test_the_first_failing_transform_in_file_order_is_raised(tmp_path: Path) -> 
 def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from odtrack_eval.results import reading
 
-    seen: list[str] = []
-    real = reading.read_bytes
-
-    def counting(path: object) -> bytes:
-        seen.append(Path(str(path)).name)
-        return real(path)
-
-    monkeypatch.setattr(reading, "read_bytes", counting)
-    return seen
+    return count_reads(monkeypatch, reading)
 
 
 def test_an_unchanged_file_is_hashed_once_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ import pytest
 import odtrack_eval.textio.memo as memo_module
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.store import ArrayStore
+from tests._spy import count_reads
 
 
 def _parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
@@ -96,15 +97,7 @@ def test_the_memo_key_follows_the_parser_code(tmp_path: Path, monkeypatch: pytes
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import odtrack_eval.hashing as hashing
 
-    seen: list[str] = []
-    real = hashing.read_bytes
-
-    def counting(path: object) -> bytes:
-        seen.append(Path(str(path)).name)
-        return real(path)
-
-    monkeypatch.setattr(hashing, "read_bytes", counting)
-    return seen
+    return count_reads(monkeypatch, hashing)
 
 
 def _annos(root: Path, names: list[str]) -> None:
