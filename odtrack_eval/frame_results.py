@@ -18,7 +18,7 @@ import numpy as np
 
 from odtrack_eval.errors import RuleRefusal
 from odtrack_eval.hashing import KeyBuilder, source_digest
-from odtrack_eval.metrics.failures import Failure, FailureStats, disagreement, failure_stats, find_failures
+from odtrack_eval.metrics.failures import Failure, FailureStats, disagreement, find_failures, stats_of_failures
 from odtrack_eval.metrics.per_frame import FrameMeasures, frame_measures
 from odtrack_eval.metrics.truth import truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
@@ -242,20 +242,21 @@ def analyse_failures(
     """The :class:`FailureAnalysis` of ``trackers`` over ``frames`` (the sequences a tracker lacks are left out
     of its figures; disagreement is over the sequences every tracker has)."""
     stats = {}
+    first_run: dict[tuple[str, str], list[Failure]] = {}  # (sequence, tracker) -> run 1's failures
     for name in trackers:
         mine = [(f, f.trackers[name]) for f in frames if name in f.trackers]
         if not mine:
             continue
         runs = len(mine[0][1].measures)
         per_run = [[(t.measures[r].iou, t.present(f.flags, r)) for f, t in mine] for r in range(runs)]
-        stats[name] = failure_stats(per_run, threshold, min_frames)
+        found = [[find_failures(iou, mask, threshold, min_frames) for iou, mask in run] for run in per_run]
+        stats[name] = stats_of_failures(found, [[int(np.count_nonzero(m)) for _, m in run] for run in per_run])
+        first_run.update({(f.name, name): failed for (f, _), failed in zip(mine, found[0], strict=True)})
     spread = {}
     spans: dict[str, dict[str, list[Failure]]] = {}
     for f in frames:
         have = [f.trackers[n] for n in trackers if n in f.trackers]
-        spans[f.name] = {
-            t.tracker: find_failures(t.measures[0].iou, t.present(f.flags), threshold, min_frames) for t in have
-        }
+        spans[f.name] = {n: first_run[(f.name, n)] for n in trackers if n in f.trackers}
         if len(have) == len(trackers) and len(have) >= 2:
             spread[f.name] = (
                 np.array([t.measures[0].iou for t in have]),

@@ -36,6 +36,7 @@ __all__ = [
     "FailureStats",
     "find_failures",
     "failure_stats",
+    "stats_of_failures",
     "frame_disagreement",
     "disagreement",
 ]
@@ -108,21 +109,19 @@ class FailureStats:
         }
 
 
-def _one_run(runs: Sequence[tuple[np.ndarray, np.ndarray]], threshold: float, min_frames: int) -> np.ndarray:
+def _one_run(found: Sequence[list[Failure]], present: Sequence[int]) -> np.ndarray:
     """[failures, recovered, sequences failed, mean frames to first failure, frames lost, present frames]."""
-    failures = recovered = failed = lost = present = 0
+    failures = recovered = failed = lost = 0
     firsts = []
-    for iou, mask in runs:
-        found = find_failures(iou, mask, threshold, min_frames)
-        failures += len(found)
-        recovered += sum(f.recovered for f in found)
-        lost += sum(f.frames for f in found)
-        present += int(np.count_nonzero(mask))
-        if found:
+    for failed_here in found:
+        failures += len(failed_here)
+        recovered += sum(f.recovered for f in failed_here)
+        lost += sum(f.frames for f in failed_here)
+        if failed_here:
             failed += 1
-            firsts.append(found[0].start)
+            firsts.append(failed_here[0].start)
     first = float(np.mean(firsts)) if firsts else float("nan")
-    return np.array([failures, recovered, failed, first, lost, present], dtype=np.float64)
+    return np.array([failures, recovered, failed, first, lost, sum(present)], dtype=np.float64)
 
 
 def failure_stats(
@@ -130,11 +129,19 @@ def failure_stats(
 ) -> FailureStats:
     """A tracker's figures: ``runs[r][i]`` is run r's (IoU, present frames) on sequence i; averaged over runs
     (the mean frames to first failure over the runs that fail somewhere)."""
-    rows = np.array([_one_run(run, threshold, min_frames) for run in runs])
+    found = [[find_failures(iou, mask, threshold, min_frames) for iou, mask in run] for run in runs]
+    present = [[int(np.count_nonzero(mask)) for _, mask in run] for run in runs]
+    return stats_of_failures(found, present)
+
+
+def stats_of_failures(found: Sequence[Sequence[list[Failure]]], present: Sequence[Sequence[int]]) -> FailureStats:
+    """:func:`failure_stats` from failures already found: ``found[r][i]`` run r's failures on sequence i,
+    ``present[r][i]`` its present frames (for callers that also list the failures: found once)."""
+    rows = np.array([_one_run(f, p) for f, p in zip(found, present, strict=True)])
     mean = rows.mean(axis=0)
     firsts = rows[:, 3][~np.isnan(rows[:, 3])]
     first = float(firsts.mean()) if len(firsts) else float("nan")
-    return FailureStats(float(mean[0]), float(mean[1]), len(runs[0]) if runs else 0, float(mean[2]), first,
+    return FailureStats(float(mean[0]), float(mean[1]), len(found[0]) if found else 0, float(mean[2]), first,
                         float(mean[4]), float(mean[5]))  # fmt: skip
 
 
