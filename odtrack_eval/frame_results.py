@@ -181,6 +181,10 @@ def _entry_key(base: str, entry: TrackerRuns, chosen: Dataset, allow_missing: bo
     return key.hexdigest()
 
 
+#: How each per-frame measure is stored: the flags as bytes (an eighth of float64's, read back on every rerun).
+_MEASURE_TYPES = (("iou", np.float64), ("centre_error", np.float64), ("counted", np.uint8))
+
+
 def _keep(store: ArrayStore, key: str, have: list[str], boxes: list[list[np.ndarray]],
           measures: list[list[FrameMeasures]]) -> None:  # fmt: skip
     """Store one entry's results as flat arrays (boxes of another width than 4 are not kept)."""
@@ -191,8 +195,8 @@ def _keep(store: ArrayStore, key: str, have: list[str], boxes: list[list[np.ndar
               np.array([[len(m.iou) for m in run] for run in measures], dtype=np.int64).reshape(len(boxes), len(have))]
     for run_boxes, run_measures in zip(boxes, measures, strict=True):
         arrays += [np.concatenate(run_boxes) if run_boxes else np.zeros((0, 4)),
-                   *(np.concatenate([getattr(m, f) for m in run_measures]).astype(np.float64) if run_measures
-                     else np.zeros(0) for f in ("iou", "centre_error", "counted"))]  # fmt: skip
+                   *(np.concatenate([getattr(m, f) for m in run_measures]).astype(dtype) if run_measures
+                     else np.zeros(0, dtype) for f, dtype in _MEASURE_TYPES)]  # fmt: skip
     store.put(_STORE_KIND, key, arrays)
 
 
