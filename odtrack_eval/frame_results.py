@@ -22,7 +22,7 @@ from odtrack_eval.metrics.failures import Failure, FailureStats, disagreement, f
 from odtrack_eval.metrics.per_frame import FrameMeasures, frame_measures
 from odtrack_eval.metrics.truth import truth_digest, truths_of
 from odtrack_eval.protocols import Protocol
-from odtrack_eval.results.layout import TrackerRuns
+from odtrack_eval.results.layout import RunFiles, TrackerRuns
 from odtrack_eval.results.listing import list_run
 from odtrack_eval.results.reader import load_run
 from odtrack_eval.results.reading import digest_files
@@ -130,12 +130,14 @@ def load_frame_results(
     for entry in find_entries(Path(results_dir), dataset.tag, trackers):
         if only is not None and entry.name not in only:
             continue
-        key = _entry_key(base, entry, chosen, allow_missing) if store is not None else None
+        key = None
+        if store is not None:
+            key = _entry_key(base, [_listed(run, chosen, allow_missing) for run in entry.runs])
         found = _lookup(store, key)
         if found is None:
-            found = _compute(entry, chosen, proto, allow_missing)
-            if store is not None and key is not None:
-                _keep(store, key, *found)
+            found, read = _compute(entry, chosen, proto, allow_missing)
+            if store is not None:  # under the bytes read (a file rewritten meanwhile: not the looked-up key)
+                _keep(store, _entry_key(base, read), *found)
         have, boxes, measures = found
         for i, name in enumerate(have):
             by_name[name].trackers[entry.name] = TrackerFrames(
@@ -154,7 +156,10 @@ FRAME_CODE = ("odtrack_eval.frame_results", "odtrack_eval.metrics", "odtrack_eva
 _CODE_KEY = f"{source_digest(FRAME_CODE)}\0numpy {np.__version__}"
 
 
-def _compute(entry: TrackerRuns, chosen: Dataset, proto: Protocol, allow_missing: bool) -> _Found:
+def _compute(
+    entry: TrackerRuns, chosen: Dataset, proto: Protocol, allow_missing: bool
+) -> tuple[_Found, list[tuple[list[str], list[bytes]]]]:
+    """The entry's per-frame results, and per run the sequences read and their box files' digests."""
     runs = [load_run(run, chosen, allow_missing=allow_missing) for run in entry.runs]
     have = [n for n in chosen.names if all(n in r.boxes for r in runs)]
     truths = truths_of(chosen.select(have)) if have else []
@@ -164,7 +169,8 @@ def _compute(entry: TrackerRuns, chosen: Dataset, proto: Protocol, allow_missing
             measures.append(frame_measures(truths, [r.boxes[n] for n in have], proto))
         except RuleRefusal as refusal:  # name the file the rule refused, as the evaluation does
             raise refusal.at(r.paths[refusal.sequence]) from None
-    return have, [[r.boxes[n] for n in have] for r in runs], measures
+    read = [(list(r.paths), [r.digests[n] for n in r.paths]) for r in runs]
+    return (have, [[r.boxes[n] for n in have] for r in runs], measures), read
 
 
 def _base_key(chosen: Dataset, proto: Protocol, allow_missing: bool) -> str:
@@ -172,12 +178,17 @@ def _base_key(chosen: Dataset, proto: Protocol, allow_missing: bool) -> str:
             .text(f"{allow_missing}\0" + "\0".join(chosen.names)).hexdigest())  # fmt: skip
 
 
-def _entry_key(base: str, entry: TrackerRuns, chosen: Dataset, allow_missing: bool) -> str:
-    """The shared part and, per run, its sequences and box files' digests (times are not read)."""
-    key = KeyBuilder("frames-entry").text(base).text(str(len(entry.runs)))
-    for run in entry.runs:
-        listing = list_run(run, chosen.names, chosen.name, allow_missing)
-        key.text("\0".join(listing.order)).digests(digest_files(listing.box_paths))
+def _listed(run: RunFiles, chosen: Dataset, allow_missing: bool) -> tuple[list[str], list[bytes]]:
+    """A run's sequences with a box file and those files' digests, as they are now (times are not read)."""
+    listing = list_run(run, chosen.names, chosen.name, allow_missing)
+    return list(listing.order), digest_files(listing.box_paths)
+
+
+def _entry_key(base: str, runs: Sequence[tuple[list[str], list[bytes]]]) -> str:
+    """The shared part and, per run, its sequences and box files' digests."""
+    key = KeyBuilder("frames-entry").text(base).text(str(len(runs)))
+    for order, digests in runs:
+        key.text("\0".join(order)).digests(digests)
     return key.hexdigest()
 
 

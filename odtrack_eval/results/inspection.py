@@ -121,16 +121,19 @@ def inspect_entry(
                 return _decode(hit[0].tobytes())
             except (ValueError, KeyError, TypeError, IndexError):
                 pass  # (an intact entry of another shape: inspected again)
-    out = _inspect(entry, listings, names, truths, tag, protocol, allow_missing, strict, backend)
+    out, read = _inspect(entry, listings, names, truths, tag, protocol, allow_missing, strict, backend)
     if store is not None and key is not None:
+        if read is not None:  # kept under the bytes inspected (a file rewritten meanwhile: not the looked-up key)
+            key = _entry_key(entry, listings, names, truths, tag, dataset_label, protocol, allow_missing, strict, read)
         store.put(_STORE_KIND, key, [np.frombuffer(json.dumps(out.to_dict()).encode(), dtype=np.uint8)])
     return out
 
 
 def _inspect(entry: TrackerRuns, listings: list[RunListing], names: Sequence[str],
              truths: dict[str, np.ndarray] | None, tag: str, protocol: Protocol, allow_missing: bool, strict: bool,
-             backend: Backend | None) -> TrackerInspection:  # fmt: skip
-    """The inspection itself (what :func:`inspect_entry` keeps in the cache)."""
+             backend: Backend | None) -> tuple[TrackerInspection, list[bytes] | None]:  # fmt: skip
+    """The inspection itself (what :func:`inspect_entry` keeps in the cache) and the digests of the files it read
+    (None: it read none)."""
     out = TrackerInspection(entry.name, entry.layout)
     ids = [r.run_id for r in entry.runs]
     runs_text = "1 run" if len(ids) == 1 else f"{len(ids)} runs ({', '.join(map(str, ids))}), averaged as repetitions"
@@ -140,7 +143,7 @@ def _inspect(entry: TrackerRuns, listings: list[RunListing], names: Sequence[str
         out._refuse(refusal)
     _listing_facts(out, listings, names, tag, allow_missing, strict)
     if refusal is not None:
-        return out
+        return out, None
     try:
         backend = backend or choose_backend(listed_bytes(listings))
         parse = file_parser(listings, backend)
@@ -152,13 +155,13 @@ def _inspect(entry: TrackerRuns, listings: list[RunListing], names: Sequence[str
             is_box = index - starts[run] < num_boxes[run]
             return parse(data, index), number_format(data) if is_box else None
 
-        parsed, _ = read_files([p for li in listings for p in li.paths], read)
+        parsed, digests = read_files([p for li in listings for p in li.paths], read)
     except OdtrackEvalError as exc:
         out.facts.append(Fact("format", 1, str(exc)))
         out._refuse(str(exc))
-        return out
+        return out, None
     _content_facts(out, listings, parsed, starts, truths, protocol, strict)
-    return out
+    return out, digests
 
 
 #: The code an inspection's cache entry depends on (hashed at import, like the evaluation's).
@@ -170,8 +173,9 @@ _STORE_KIND = "inspection"
 
 def _entry_key(entry: TrackerRuns, listings: list[RunListing], names: Sequence[str],
                truths: dict[str, np.ndarray] | None, tag: str, dataset_label: str, protocol: Protocol,
-               allow_missing: bool, strict: bool) -> str:  # fmt: skip
-    """Everything one entry's inspection depends on; file paths included, since facts name files."""
+               allow_missing: bool, strict: bool, digests: list[bytes] | None = None) -> str:  # fmt: skip
+    """Everything one entry's inspection depends on; file paths included, since facts name files. ``digests``:
+    of the files' bytes as read (default: hashed now)."""
     key = KeyBuilder("inspection").text(_CODE_KEY).text(repr(protocol)).text(f"{entry.name}\0{entry.layout}")
     key.text(f"{tag}\0{dataset_label}\0{allow_missing}\0{strict}\0" + "\0".join(names))
     key.text(repr([r.run_id for r in entry.runs]))
@@ -181,7 +185,8 @@ def _entry_key(entry: TrackerRuns, listings: list[RunListing], names: Sequence[s
         key.text(repr((li.order, [str(p) for p in li.paths], li.time_names, li.missing,
                        sorted((t, sorted(v)) for t, v in li.foreign.items()), str(li.run.folder),
                        sorted(li.run.boxes), sorted(li.run.times))))  # fmt: skip
-    return key.digests(digest_files([p for li in listings for p in li.paths])).hexdigest()
+    paths = [p for li in listings for p in li.paths]
+    return key.digests(digest_files(paths) if digests is None else digests).hexdigest()
 
 
 def _decode(data: bytes) -> TrackerInspection:

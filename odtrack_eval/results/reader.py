@@ -44,6 +44,8 @@ class RunResults:
     paths: dict[str, Path]
     times: dict[str, np.ndarray] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
+    #: sequence -> content digest of the box file's bytes that were parsed (for cache keys of what was read)
+    digests: dict[str, bytes] = field(default_factory=dict)
 
 
 def file_parser(listings: Sequence[RunListing], backend: Backend) -> Callable[[bytes, int], np.ndarray]:
@@ -60,8 +62,11 @@ def file_parser(listings: Sequence[RunListing], backend: Backend) -> Callable[[b
     return parse
 
 
-def run_results(listing: RunListing, tables: Sequence[np.ndarray]) -> RunResults:
-    """The results of a listed run from its files' tables (box files, then time files, as ``listing.paths``)."""
+def run_results(
+    listing: RunListing, tables: Sequence[np.ndarray], digests: Sequence[bytes] = ()
+) -> RunResults:
+    """The results of a listed run from its files' tables (box files, then time files, as ``listing.paths``) and,
+    where given, the digests of the bytes they were parsed from (same order)."""
     nbox = len(listing.box_paths)
     return RunResults(
         listing.run.run_id,
@@ -69,6 +74,7 @@ def run_results(listing: RunListing, tables: Sequence[np.ndarray]) -> RunResults
         dict(zip(listing.order, listing.box_paths, strict=True)),
         dict(zip(listing.time_names, tables[nbox:], strict=True)),
         listing.missing,
+        dict(zip(listing.order, digests[:nbox], strict=True)) if digests else {},
     )
 
 
@@ -84,8 +90,8 @@ def load_run(
     listing = list_run(run, dataset.names, dataset.name, allow_missing)
     if backend is None:
         backend = choose_backend(listed_bytes([listing]))
-    tables, _ = read_files(listing.paths, file_parser([listing], backend))
-    return run_results(listing, tables)
+    tables, digests = read_files(listing.paths, file_parser([listing], backend))
+    return run_results(listing, tables, digests)
 
 
 def load_tracker(

@@ -77,3 +77,30 @@ def test_a_damaged_entry_is_loaded_again(setup) -> None:
         entry.write_bytes(bytes(data))
     with pytest.warns(UserWarning):
         assert _flat(_load(ds, results, store)) == fresh
+
+
+def test_a_file_rewritten_between_hashing_and_reading_is_kept_under_the_bytes_read(setup, monkeypatch) -> None:
+    """A tracker rewriting a result file while a report runs: the results computed from the new bytes must be
+    stored under the new bytes' key, never under the key hashed a moment before (which names the old bytes)."""
+    ds, results, store = setup
+    path = results / "ATOM" / "fox-20.txt"
+    old = path.read_bytes()
+    new = b"".join(line.replace(b",", b".5,", 1) + b"\n" for line in old.splitlines())  # other, valid boxes
+    real = frame_results._listed
+    rewritten = []
+
+    def rewrite_after_hashing(run, chosen, allow_missing):  # noqa: ANN001, ANN202
+        listed = real(run, chosen, allow_missing)
+        if not rewritten and run.folder.name == "ATOM":
+            path.write_bytes(new)
+            rewritten.append(True)
+        return listed
+
+    monkeypatch.setattr(frame_results, "_listed", rewrite_after_hashing)
+    _load(ds, results, store)
+    assert rewritten
+    monkeypatch.undo()
+    path.write_bytes(old)  # the old bytes back: their key must not hold the new bytes' results
+    assert _flat(_load(ds, results, store)) == _flat(_load(ds, results, None))
+    path.write_bytes(new)
+    assert _flat(_load(ds, results, store)) == _flat(_load(ds, results, None))
