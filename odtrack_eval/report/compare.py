@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable, Iterator
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,16 +69,20 @@ def per_sequence_scores(result: OPEResult, metric: str) -> np.ndarray:
     return 100.0 * v
 
 
-def _draw_indices(rng: np.random.Generator, n: int, resamples: int, chunk: int) -> list[np.ndarray]:
-    """The resampled index matrices, one per chunk of resamples (bounded memory for large benchmarks)."""
-    return [rng.integers(0, n, size=(min(resamples, start + chunk) - start, n)) for start in range(0, resamples, chunk)]
+def _draw_indices(rng: np.random.Generator, n: int, resamples: int, chunk: int) -> Iterator[np.ndarray]:
+    """The resampled index matrices, one chunk of resamples at a time (bounded memory for large benchmarks)."""
+    for start in range(0, resamples, chunk):
+        yield rng.integers(0, n, size=(min(resamples, start + chunk) - start, n))
 
 
-@functools.lru_cache(maxsize=2)  # (22 MB each for 280 sequences)
+@functools.lru_cache(maxsize=4)  # (11 MB each for 280 sequences)
 def _resample_indices(n: int, seed: int, resamples: int, chunk: int) -> list[np.ndarray]:
-    """:func:`_draw_indices` of a seeded generator, drawn once per process: every score of every tracker with
-    ``n`` sequences resamples the same sequences (drawing them was ~70% of a report's CI time)."""
-    chunks = _draw_indices(np.random.default_rng(seed), n, resamples, chunk)
+    """:func:`_draw_indices` of an integer seed, drawn once per process: every score of every tracker with
+    ``n`` sequences resamples the same sequences (drawing them was ~70% of a report's CI time). Kept as
+    int32 where ``n`` allows (the same indices, half the memory)."""
+    small = n < 2**31
+    chunks = [idx.astype(np.int32) if small else idx for idx in
+              _draw_indices(np.random.default_rng(seed), n, resamples, chunk)]  # fmt: skip
     for idx in chunks:
         idx.flags.writeable = False
     return chunks
@@ -94,8 +99,10 @@ def bootstrap_mean_ci(
     n = len(d)
     if n == 0:
         return (math.nan, math.nan)
-    chunks = _resample_indices(n, seed, resamples, chunk) if seed is not None else \
-        _draw_indices(np.random.default_rng(), n, resamples, chunk)  # fmt: skip
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        chunks: Iterable[np.ndarray] = _resample_indices(n, int(seed), resamples, chunk)
+    else:  # None (fresh randomness), a Generator, a SeedSequence, ...: drawn anew, as numpy takes them
+        chunks = _draw_indices(np.random.default_rng(seed), n, resamples, chunk)
     means = np.empty(resamples)
     for start, idx in zip(range(0, resamples, chunk), chunks, strict=True):
         means[start : start + len(idx)] = d[idx].mean(axis=1)

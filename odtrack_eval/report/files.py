@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -10,11 +11,14 @@ from pathlib import Path
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` so readers never see a half-written file.
 
-    A file that already holds exactly ``data`` is left as it is: a report rerun rewrites hundreds of
-    unchanged pages and figures, and comparing costs a tenth of writing aside and renaming."""
+    A regular file (not a link) that already holds exactly ``data``, readable by all (0644, as written here), is
+    left as it is: a report rerun rewrites hundreds of unchanged pages and figures, and comparing costs a tenth
+    of writing aside and renaming."""
     path = Path(path)
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        status = os.lstat(path)
+        if (stat.S_ISREG(status.st_mode) and stat.S_IMODE(status.st_mode) == 0o644 and status.st_size == len(data)
+                and path.read_bytes() == data):  # fmt: skip
             return path
     except OSError:  # (not there yet, or unreadable: written below)
         pass

@@ -39,19 +39,26 @@ _KNOWN: dict[str, tuple[Signature, bytes]] = {}
 _KNOWN_LOCK = threading.Lock()
 
 
-def _read(path: Path) -> tuple[bytes, Signature | None]:
-    """The file's bytes and its status taken just before reading them (None where it cannot be kept)."""
+#: A file's bytes, its status taken just before reading them, and the time just before that status (ns).
+_Read = tuple[bytes, Signature, int]
+
+
+def _read(path: Path) -> _Read:
+    """The file's bytes with its status taken before the read, and the clock before the status: a file counts as
+    settled only if it was last changed well before that (compared after the read, a stalled read could let a
+    same-tick rewrite pass)."""
     try:
+        before = time.time_ns()
         signature = file_signature(os.stat(path))
-        return read_bytes(path), signature
+        return read_bytes(path), signature, before
     except IsADirectoryError:
         raise FormatError(path, "is a folder, not a result file") from None
     except OSError as exc:
         raise FormatError(path, f"cannot read the file ({exc.strerror or exc})") from None
 
 
-def _remember(path: Path, signature: Signature | None, digest: bytes) -> bytes:
-    if signature is not None and settled(signature, time.time_ns()):
+def _remember(path: Path, signature: Signature, before: int, digest: bytes) -> bytes:
+    if settled(signature, before):
         with _KNOWN_LOCK:
             _KNOWN[os.fspath(path)] = (signature, digest)
     return digest
@@ -72,8 +79,8 @@ def _digest(path: Path) -> bytes:
     known = _known_digest(path)
     if known is not None:
         return known
-    data, signature = _read(path)
-    return _remember(path, signature, content_digest(data))
+    data, signature, before = _read(path)
+    return _remember(path, signature, before, content_digest(data))
 
 
 def digest_files(paths: Sequence[Path]) -> list[bytes]:
@@ -94,8 +101,8 @@ def read_files(
     """
 
     def one(index: int) -> tuple[object, bytes]:
-        data, signature = _read(paths[index])
-        digest = _remember(paths[index], signature, content_digest(data))
+        data, signature, before = _read(paths[index])
+        digest = _remember(paths[index], signature, before, content_digest(data))
         return (data if transform is None else transform(data, index)), digest
 
     done = map_threads(one, range(len(paths)), min_items=8)

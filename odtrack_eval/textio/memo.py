@@ -14,8 +14,9 @@ status taken before the read (device, inode, size, modification and change times
 A later load whose ``stat`` gives the same five numbers takes that digest and reads nothing (on
 LaSOT's 1,120 annotation files: ~4 ms of ``stat`` instead of ~35 ms of reading and hashing). Any
 write changes the change time, which no user call can set back, so an edited, replaced or restored
-file misses. A file changed within :data:`RACY_SECONDS` of the load is not recorded (file systems with
-coarse timestamps could otherwise hide a second write in the same tick; git's "racily clean" rule).
+file misses. A file changed within :data:`~odtrack_eval.hashing.RACY_SECONDS` of the load is not recorded
+(file systems with coarse timestamps could otherwise hide a second write in the same tick; git's "racily
+clean" rule).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import numpy as np
 
 from odtrack_eval.backend import Backend
 from odtrack_eval.hashing import (
-    RACY_SECONDS,
     KeyBuilder,
     Signature,
     content_digest,
@@ -154,7 +154,7 @@ class ParseMemo:
         statuses = {  # (stored as unsigned 64-bit numbers: a time before 1970 is never recorded)
             name: seen
             for name, seen in self._seen.items()
-            if settled(seen[0], self.started, RACY_SECONDS) and all(0 <= v < 2**64 for v in seen[0])
+            if settled(seen[0], self.started) and all(0 <= v < 2**64 for v in seen[0])
         }
         if not self._used or (not self.misses and statuses == self._recorded):
             return

@@ -186,7 +186,11 @@ def test_evaluate_ci_cli() -> None:
     assert "95% confidence intervals over the 100 sequences" in text.stdout and "AUC low" in text.stdout
 
 
-def test_a_seeded_interval_is_the_plain_bootstrap_whether_or_not_its_draws_were_made_before() -> None:
+@pytest.mark.parametrize(("n", "resamples", "chunk"), [(37, 4_500, 2_000), (2, 1, 2_000), (280, 10_000, 2_000),
+                                                   (36, 999, 7), (5, 10, 20_000)])  # fmt: skip
+def test_a_seeded_interval_is_the_plain_bootstrap_whether_or_not_its_draws_were_made_before(
+    n: int, resamples: int, chunk: int
+) -> None:
     """The resampled indices of a seed are drawn once per process and shared by every score: each interval
     must still be exactly the textbook percentile bootstrap of its own data."""
 
@@ -194,10 +198,16 @@ def test_a_seeded_interval_is_the_plain_bootstrap_whether_or_not_its_draws_were_
         rng = np.random.default_rng(seed)
         means = np.concatenate([d[rng.integers(0, len(d), size=(min(chunk, resamples - s), len(d)))].mean(axis=1)
                                 for s in range(0, resamples, chunk)])  # fmt: skip
-        lo, hi = np.quantile(means, [0.025, 0.975])
+        alpha = (1.0 - 0.95) / 2  # (as the level is given: not exactly 0.025)
+        lo, hi = np.quantile(means, [alpha, 1.0 - alpha])
         return float(lo), float(hi)
 
-    rng = np.random.default_rng(1)
-    first, second = rng.random(37) * 100, rng.random(37) * 50  # same length: the second reuses the draws
+    rng = np.random.default_rng(n)
+    first, second = rng.random(n) * 100, rng.random(n) * 50  # same length: the second reuses the draws
     for d in (first, second, first):
-        assert bootstrap_mean_ci(d, seed=13, resamples=4_500) == plain(d, 13, 4_500)
+        assert bootstrap_mean_ci(d, seed=13, resamples=resamples, chunk=chunk) == plain(d, 13, resamples, chunk)
+    assert bootstrap_mean_ci(first, seed=np.int64(13), resamples=resamples, chunk=chunk) == plain(first, 13, resamples,
+                                                                                                  chunk)  # fmt: skip
+    generator = np.random.default_rng(13)  # a Generator is drawn from, as numpy does: a fresh interval per call
+    assert bootstrap_mean_ci(first, seed=generator, resamples=resamples, chunk=chunk) == plain(first, 13, resamples,
+                                                                                               chunk)  # fmt: skip

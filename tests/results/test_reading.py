@@ -86,3 +86,30 @@ def test_files_changed_just_before_they_are_read_are_read_every_time(
     digest_files(paths)
     digest_files(paths)
     assert len(reads) == 20
+
+
+def test_a_file_replaced_or_restored_with_its_old_times_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same size and the old modification time put back (``touch -r``, or a replacement renamed in): the inode
+    or the change time still differs, so the file is read again."""
+    import os
+
+    from odtrack_eval import hashing
+
+    monkeypatch.setattr(hashing, "RACY_SECONDS", 0.0)
+    paths = [tmp_path / f"f{i}.txt" for i in range(10)]
+    for p in paths:
+        p.write_text("1,2,3,4\n")
+    reads = _counting_reads(monkeypatch)
+    digest_files(paths)
+    old = paths[2].stat()
+    paths[2].write_text("5,6,7,8\n")  # rewritten in place, times put back
+    os.utime(paths[2], ns=(old.st_atime_ns, old.st_mtime_ns))
+    replacement = tmp_path / "new.txt"
+    replacement.write_text("9,9,9,9\n")
+    os.utime(replacement, ns=(old.st_atime_ns, old.st_mtime_ns))
+    os.replace(replacement, paths[5])  # another inode under the same name
+    again = digest_files(paths)
+    assert sorted(reads[10:]) == ["f2.txt", "f5.txt"]  # (read by two threads: in either order)
+    assert again[2] == hashing.content_digest(b"5,6,7,8\n") and again[5] == hashing.content_digest(b"9,9,9,9\n")

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import odtrack_eval.hashing as hashing
 import odtrack_eval.textio.memo as memo_module
 from odtrack_eval.datasets import load_dataset
 from odtrack_eval.store import ArrayStore
@@ -95,8 +96,6 @@ def test_the_memo_key_follows_the_parser_code(tmp_path: Path, monkeypatch: pytes
 
 
 def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    import odtrack_eval.hashing as hashing
-
     return count_reads(monkeypatch, hashing)
 
 
@@ -112,7 +111,7 @@ def test_files_whose_status_is_unchanged_are_not_read_again(tmp_path: Path, monk
     root, names = tmp_path / "annos", ["cat-1", "cat-2"]
     _annos(root, names)
     store = ArrayStore(tmp_path / "cache")
-    monkeypatch.setattr(memo_module, "RACY_SECONDS", 0.0)  # the files count as settled at once
+    monkeypatch.setattr(hashing, "RACY_SECONDS", 0.0)  # the files count as settled at once
     load_dataset("lasot", root, cache=store, sequences=names)
     reads = _reads(monkeypatch)
     parses = _parses(monkeypatch)
@@ -145,7 +144,7 @@ def test_files_changed_just_before_a_load_are_read_every_time(tmp_path: Path, mo
     root, names = tmp_path / "annos", ["cat-1"]
     _annos(root, names)
     store = ArrayStore(tmp_path / "cache")
-    assert memo_module.RACY_SECONDS >= 2.0  # (the coarsest common timestamps: FAT's two seconds)
+    assert hashing.RACY_SECONDS >= 2.0  # (the coarsest common timestamps: FAT's two seconds)
     load_dataset("lasot", root, cache=store, sequences=names)
     reads = _reads(monkeypatch)
     parses = _parses(monkeypatch)
