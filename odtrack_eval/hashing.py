@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -51,6 +51,19 @@ def settled(signature: Signature, before_ns: int, racy_seconds: float | None = N
     that the signature may stand for the content (``racy_seconds``: :data:`RACY_SECONDS` unless given)."""
     margin = RACY_SECONDS if racy_seconds is None else racy_seconds
     return max(signature[3], signature[4]) < before_ns - int(margin * 1e9)
+
+
+def known_digest(path: str | Path, recorded: Mapping[str, tuple[Signature, bytes]]) -> bytes | None:
+    """The digest ``recorded`` for ``path`` if the file's status is still the one recorded with it, else None
+    (then read it; ``stat`` errors are left to that read): a file is known by its status, as git's index knows
+    it, only if the status was taken before a read of settled bytes (:func:`settled`)."""
+    known = recorded.get(os.fspath(path))
+    if known is None:
+        return None
+    try:
+        return known[1] if file_signature(os.stat(path)) == known[0] else None
+    except OSError:
+        return None
 
 
 def read_bytes(path: str | Path) -> bytes:

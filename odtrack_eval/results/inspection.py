@@ -112,9 +112,10 @@ def inspect_entry(
     inspection code), so a rerun on the same files only hashes them.
     """
     listings = [list_run(run, names, dataset_label, allow_missing=True, tag=tag) for run in entry.runs]
-    key = None
+    key = base = None
     if store is not None:
-        key = _entry_key(entry, listings, names, truths, tag, dataset_label, protocol, allow_missing, strict)
+        base = _entry_base(entry, listings, names, truths, tag, dataset_label, protocol, allow_missing, strict)
+        key = _entry_key(base, digest_files([p for li in listings for p in li.paths]))
         hit = store.get(_STORE_KIND, key)
         if hit is not None:
             try:
@@ -122,9 +123,9 @@ def inspect_entry(
             except (ValueError, KeyError, TypeError, IndexError):
                 pass  # (an intact entry of another shape: inspected again)
     out, read = _inspect(entry, listings, names, truths, tag, protocol, allow_missing, strict, backend)
-    if store is not None and key is not None:
+    if store is not None and key is not None and base is not None:
         if read is not None:  # kept under the bytes inspected (a file rewritten meanwhile: not the looked-up key)
-            key = _entry_key(entry, listings, names, truths, tag, dataset_label, protocol, allow_missing, strict, read)
+            key = _entry_key(base, read)
         store.put(_STORE_KIND, key, [np.frombuffer(json.dumps(out.to_dict()).encode(), dtype=np.uint8)])
     return out
 
@@ -171,11 +172,11 @@ _CODE_KEY = f"{source_digest(INSPECTION_CODE)}\0numpy {np.__version__}"
 _STORE_KIND = "inspection"
 
 
-def _entry_key(entry: TrackerRuns, listings: list[RunListing], names: Sequence[str],
-               truths: dict[str, np.ndarray] | None, tag: str, dataset_label: str, protocol: Protocol,
-               allow_missing: bool, strict: bool, digests: list[bytes] | None = None) -> str:  # fmt: skip
-    """Everything one entry's inspection depends on; file paths included, since facts name files. ``digests``:
-    of the files' bytes as read (default: hashed now)."""
+def _entry_base(entry: TrackerRuns, listings: list[RunListing], names: Sequence[str],
+                truths: dict[str, np.ndarray] | None, tag: str, dataset_label: str, protocol: Protocol,
+                allow_missing: bool, strict: bool) -> str:  # fmt: skip
+    """Everything one entry's inspection depends on but the files' bytes; file paths included, since facts name
+    files (built once: the key of the lookup and the key of what was read share it)."""
     key = KeyBuilder("inspection").text(_CODE_KEY).text(repr(protocol)).text(f"{entry.name}\0{entry.layout}")
     key.text(f"{tag}\0{dataset_label}\0{allow_missing}\0{strict}\0" + "\0".join(names))
     key.text(repr([r.run_id for r in entry.runs]))
@@ -185,8 +186,12 @@ def _entry_key(entry: TrackerRuns, listings: list[RunListing], names: Sequence[s
         key.text(repr((li.order, [str(p) for p in li.paths], li.time_names, li.missing,
                        sorted((t, sorted(v)) for t, v in li.foreign.items()), str(li.run.folder),
                        sorted(li.run.boxes), sorted(li.run.times))))  # fmt: skip
-    paths = [p for li in listings for p in li.paths]
-    return key.digests(digest_files(paths) if digests is None else digests).hexdigest()
+    return key.hexdigest()
+
+
+def _entry_key(base: str, digests: list[bytes]) -> str:
+    """The entry's key: :func:`_entry_base` and the digests of its files' bytes (in the listings' order)."""
+    return KeyBuilder("inspection-entry").text(base).digests(digests).hexdigest()
 
 
 def _decode(data: bytes) -> TrackerInspection:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from odtrack_eval.errors import FormatError
-from odtrack_eval.hashing import Signature, content_digest, file_signature, read_bytes, settled
+from odtrack_eval.hashing import Signature, content_digest, file_signature, known_digest, read_bytes, settled
 from odtrack_eval.parallel import map_threads
 
 __all__ = ["digest_files", "read_files"]
@@ -64,19 +64,8 @@ def _remember(path: Path, signature: Signature, before: int, digest: bytes) -> b
     return digest
 
 
-def _known_digest(path: Path) -> bytes | None:
-    """The digest of ``path`` if this process read it and its status is still the one taken then."""
-    known = _KNOWN.get(os.fspath(path))
-    if known is None:
-        return None
-    try:
-        return known[1] if file_signature(os.stat(path)) == known[0] else None
-    except OSError:
-        return None  # (the read that follows names the problem)
-
-
 def _digest(path: Path) -> bytes:
-    known = _known_digest(path)
+    known = known_digest(path, _KNOWN)
     if known is not None:
         return known
     data, signature, before = _read(path)

@@ -33,6 +33,7 @@ from odtrack_eval.hashing import (
     Signature,
     content_digest,
     file_signature,
+    known_digest,
     settled,
     source_digest,
 )
@@ -94,20 +95,14 @@ class ParseMemo:
 
         None: read the file (and call :meth:`parse`). ``stat`` errors are left to that read.
         """
-        name = os.fspath(path)
-        recorded = self._recorded.get(name)
-        if recorded is None:
+        digest = known_digest(path, self._recorded)
+        if digest is None:
             return None
-        try:
-            signature = file_signature(os.stat(name))
-        except OSError:
-            return None
-        if signature != recorded[0]:
-            return None
-        table = self._table(recorded[1], ncols)
+        table = self._table(digest, ncols)
         if table is not None:
             self.unread += 1
-            self._seen[name] = recorded
+            name = os.fspath(path)
+            self._seen[name] = self._recorded[name]
         return table
 
     def parse(
