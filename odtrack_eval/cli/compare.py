@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, STRICT_HELP, _finish, load_for_protocol
 from odtrack_eval.errors import ResultsError
 from odtrack_eval.evaluation import evaluate_folder
@@ -30,8 +31,8 @@ def compare(
         ),
     ],
     b: Annotated[str, typer.Argument(help="Tracker compared with it (B); delta = B - A.")],
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name.")],
-    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
+    dataset: DatasetOption,
+    results: ResultsOption,
     root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
     protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,
     fmt: Annotated[CompareFormat, typer.Option("--format", "-f", help="Output format.")] = CompareFormat.table,

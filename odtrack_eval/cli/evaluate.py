@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.datasets import get_spec, load_dataset
 from odtrack_eval.errors import OdtrackEvalError
 from odtrack_eval.metrics.failures import DEFAULT_MIN_FRAMES, DEFAULT_THRESHOLD
@@ -85,12 +86,8 @@ def resolve_protocol(tag: str, protocol: str | None, command: str | None = None)
 
 @app.command()
 def evaluate(
-    dataset: Annotated[
-        str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, lasot_ext, otb100, tnl2k.")
-    ],
-    results: Annotated[
-        Path, typer.Option("--results", "-r", help="Folder with one sub-folder of results per tracker.")
-    ],
+    dataset: DatasetOption,
+    results: ResultsOption,
     root: Annotated[
         Path | None,
         typer.Option(

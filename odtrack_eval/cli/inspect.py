@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, STRICT_HELP
 from odtrack_eval.results.selection import TRACKER_HELP
 
@@ -21,8 +22,8 @@ class InspectFormat(str, Enum):
 
 @app.command()
 def inspect(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100, got10k-test.")],
-    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
+    dataset: DatasetOption,
+    results: ResultsOption,
     root: Annotated[
         Path | None,
         typer.Option(

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
+from odtrack_eval.cli._options import ResultsOption
 from odtrack_eval.errors import ResultsError
 from odtrack_eval.results import discover_trackers
 
@@ -25,9 +26,7 @@ _TAG = {Server.got10k: "got10k", Server.trackingnet: "trackingnet"}
 @app.command()
 def pack(
     benchmark: Annotated[Server, typer.Argument(help="Which server: got10k (test set) or trackingnet (TEST).")],
-    results: Annotated[
-        Path, typer.Option("--results", "-r", help="Folder with one sub-folder of results per tracker.")
-    ],
+    results: ResultsOption,
     out: Annotated[Path, typer.Option("--out", "-o", help="The zip file to write.")],
     tracker: Annotated[str | None, typer.Option("--tracker", "-t", help="Tracker to pack (if several).")] = None,
     root: Annotated[

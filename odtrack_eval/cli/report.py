@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, STRICT_HELP, _finish, load_for_protocol
 from odtrack_eval.results.selection import TRACKER_HELP
 from odtrack_eval.store import resolve_store
@@ -27,8 +28,8 @@ def parse_mapping(items: list[str] | None, option: str = "--tracker") -> dict[st
 
 @app.command()
 def report(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100.")],
-    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
+    dataset: DatasetOption,
+    results: ResultsOption,
     out: Annotated[Path, typer.Option("--out", "-o", help="Report folder (created), e.g. reports/lasot/.")],
     root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
     protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,

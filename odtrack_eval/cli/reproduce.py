@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, STRICT_HELP, _finish, load_for_protocol
 from odtrack_eval.cli.report import parse_mapping
 from odtrack_eval.evaluation import evaluate_folder
@@ -27,8 +28,8 @@ class ReproFormat(str, Enum):
 
 @app.command()
 def reproduce(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name.")],
-    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
+    dataset: DatasetOption,
+    results: ResultsOption,
     root: Annotated[Path | None, typer.Option("--root", help="Dataset folder (default: catalog).")] = None,
     protocol: Annotated[str | None, typer.Option("--protocol", "-p", help=PROTOCOL_HELP)] = None,
     tracker: Annotated[

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from odtrack_eval.cli import app
+from odtrack_eval.cli._options import DatasetOption
 from odtrack_eval.errors import OdtrackEvalError
 
 DEFAULT_RESULTS = "tracking_results"
@@ -40,7 +41,7 @@ def run(
             help="Tracker name (definition file in trackers/ or an entry point), or a path to a .toml definition."
         ),
     ],
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100, tnl2k.")],
+    dataset: DatasetOption,
     root: Annotated[
         Path | None, typer.Option("--root", help="Dataset folder (default: $<DATASET>_ROOT or the user catalog).")
     ] = None,

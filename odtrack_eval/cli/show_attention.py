@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from odtrack_eval.cli._options import DatasetOption
 from odtrack_eval.cli.show import show_app
 from odtrack_eval.errors import OdtrackEvalError
 
@@ -36,7 +37,7 @@ def attention(
         str,
         typer.Argument(help="An ODTrack tracker (odtrack-b384, odtrack-l384, ...) or a path to its .toml definition."),
     ],
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100, tnl2k.")],
+    dataset: DatasetOption,
     sequence: Annotated[str, typer.Option("--sequence", "-s", help="The sequence (its frames must be present).")],
     frames: Annotated[
         list[str],

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.cli.show import show_app
 from odtrack_eval.results.selection import TRACKER_HELP
 
@@ -15,10 +16,8 @@ DEFAULT_AUTO = 6
 
 @show_app.command("frames")
 def frames(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100, tnl2k.")],
-    results: Annotated[
-        Path, typer.Option("--results", "-r", help="Folder with one sub-folder of results per tracker.")
-    ],
+    dataset: DatasetOption,
+    results: ResultsOption,
     sequence: Annotated[
         list[str], typer.Option("--sequence", "-s", help="A sequence to show, one row each (repeatable).")
     ],

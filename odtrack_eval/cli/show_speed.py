@@ -7,16 +7,15 @@ from typing import Annotated
 
 import typer
 
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.cli.show import show_app
 from odtrack_eval.errors import OdtrackEvalError
 
 
 @show_app.command("speed")
 def speed(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100, tnl2k.")],
-    results: Annotated[
-        Path, typer.Option("--results", "-r", help="Folder with one sub-folder of results per tracker.")
-    ],
+    dataset: DatasetOption,
+    results: ResultsOption,
     out: Annotated[Path, typer.Option("--out", "-o", help="The figure to write (.png or .pdf).")],
     root: Annotated[
         Path | None,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.cli.evaluate import PROTOCOL_HELP, load_for_protocol
 from odtrack_eval.cli.show import show_app
 from odtrack_eval.errors import OdtrackEvalError
@@ -27,8 +28,8 @@ def output_base(out: Path) -> tuple[Path, str]:
 
 @show_app.command("timeline")
 def timeline(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100.")],
-    results: Annotated[Path, typer.Option("--results", "-r", help="Folder with one sub-folder per tracker.")],
+    dataset: DatasetOption,
+    results: ResultsOption,
     sequence: Annotated[str, typer.Option("--sequence", "-s", help="The sequence to draw, e.g. airplane-1.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Picture to write: OUT.png, OUT.pdf or OUT.svg.")],
     root: Annotated[

@@ -7,16 +7,15 @@ from typing import Annotated
 
 import typer
 
+from odtrack_eval.cli._options import DatasetOption, ResultsOption
 from odtrack_eval.cli.show import show_app
 from odtrack_eval.results.selection import TRACKER_HELP
 
 
 @show_app.command("video")
 def video(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Benchmark name, e.g. lasot, otb100, tnl2k.")],
-    results: Annotated[
-        Path, typer.Option("--results", "-r", help="Folder with one sub-folder of results per tracker.")
-    ],
+    dataset: DatasetOption,
+    results: ResultsOption,
     sequence: Annotated[str, typer.Option("--sequence", "-s", help="The sequence to show.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Video to write (.mp4).")],
     root: Annotated[
