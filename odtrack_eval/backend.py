@@ -172,10 +172,10 @@ def build_library() -> Path:
             except OSError as exc:
                 raise KernelsUnavailable(f"cannot run the C compiler {compiler[0]!r}: {exc}") from None
             except subprocess.TimeoutExpired:
-                raise KernelsUnavailable(f"the C compiler ran for more than 300 s ({' '.join(command)})") from None
+                raise KernelsUnavailable(f"the C compiler ran for more than 300 s ({' '.join(compiler)})") from None
             if done.returncode != 0:
                 tail = (done.stderr or done.stdout).strip().splitlines()[-12:]
-                raise KernelsUnavailable(f"the C compiler failed ({' '.join(command)}):\n" + "\n".join(tail))
+                raise KernelsUnavailable(f"the C compiler failed ({' '.join(compiler)}):\n" + "\n".join(tail))
             os.chmod(work / name, 0o755)  # loadable by every user, as installed files are
             os.replace(work / name, folder / name)
             if folder == _PACKAGE / "_kernels":

@@ -109,12 +109,21 @@ def main(argv: list[str] | None = None) -> None:
 
         if print_root_help(no_args=not args):
             sys.exit(2 if not args else 0)  # typer's codes: no arguments is a usage error
+    import warnings
+
     import typer
 
     from odtrack_eval.cli._app import app
 
+    def show_warning(message: Warning | str, *_: object, **__: object) -> None:
+        """The package's warnings (a damaged cache entry, kernels that do not build, a frame grid not drawn) in
+        CLI words: one ``warning:`` line, without Python's file, line and source echo."""
+        typer.secho(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
+
     try:
-        app(args=argv, standalone_mode=True)
+        with warnings.catch_warnings():  # (restored afterwards: main() may be called from Python)
+            warnings.showwarning = show_warning
+            app(args=argv, standalone_mode=True)
     except OdtrackEvalError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(2)

@@ -131,3 +131,30 @@ def test_missing_things_are_explained_in_cli_words(tmp_path) -> None:
     from_file = TrackerDefinition("t", "x:y", checkpoint=tmp_path / "nope.pth", source="defs/t.toml")
     with pytest.raises(CheckpointError, match="pass --checkpoint PATH"):
         from_file.check_checkpoint()
+
+
+def test_warnings_are_one_cli_line_without_python_source(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A warning of the package (here a damaged cache entry) reaches the user as one ``warning:`` line, not as
+    Python's ``file:line: UserWarning`` with the source line echoed."""
+    import warnings
+
+    from odtrack_eval.cli import main
+    from odtrack_eval.store import ArrayStore
+
+    def damaged(self, kind, key):  # noqa: ANN001, ANN202
+        warnings.warn(f"cache entry {kind}/{key[:8]} fails its checksum: ignored and recomputed", stacklevel=2)
+
+    monkeypatch.setattr(ArrayStore, "get", damaged)
+    (tmp_path / "annos" / "absent").mkdir(parents=True)
+    (tmp_path / "res" / "T").mkdir(parents=True)
+    gt = np.array([[10, 10, 20, 20]] * 8)
+    np.savetxt(tmp_path / "annos" / "airplane-1.txt", gt, fmt="%d", delimiter=",")
+    np.savetxt(tmp_path / "annos" / "absent" / "airplane-1.txt", np.zeros(8, int), fmt="%d")
+    np.savetxt(tmp_path / "res" / "T" / "airplane-1.txt", gt, fmt="%d", delimiter=",")
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "-d", "lasot", "--root", str(tmp_path / "annos"), "-r", str(tmp_path / "res"),
+              "-s", "airplane-1"])  # fmt: skip
+    assert exc.value.code in (0, None)
+    err = capsys.readouterr().err
+    assert "warning: cache entry" in err and "ignored and recomputed" in err
+    assert "UserWarning" not in err and "warnings.warn" not in err
